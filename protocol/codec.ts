@@ -1,0 +1,28 @@
+import { Either, ParseResult, Schema } from "effect";
+import type { Issue } from "./errors.ts";
+
+export type Decoded<A> =
+  { readonly ok: true; readonly value: A } | { readonly ok: false; readonly issues: ReadonlyArray<Issue> };
+
+/**
+ * A strict decoder: every issue at once, and an unknown field anywhere is an
+ * issue naming its path (section 1: every object the hub accepts is strict).
+ */
+export const strictDecoder = <A, I>(schema: Schema.Schema<A, I, never>): ((input: unknown) => Decoded<A>) => {
+  const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" });
+  return (input) => {
+    const result = decode(input);
+    if (Either.isRight(result)) return { ok: true, value: result.right };
+    return { ok: false, issues: toIssues(result.left) };
+  };
+};
+
+export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
+    message: issue.message,
+  }));
+
+/** Prefix every issue's path, for schemas checked in a second step (intent payloads). */
+export const prefixIssues = (prefix: ReadonlyArray<string | number>, issues: ReadonlyArray<Issue>): Issue[] =>
+  issues.map((issue) => ({ path: [...prefix, ...issue.path], message: issue.message }));

@@ -1,0 +1,14 @@
+export * from "./define.ts";
+export * from "./errors.ts";
+export * from "./shapes.ts";
+export * from "./parts.ts";
+export * from "./cards.ts";
+export * from "./manifest.ts";
+export * from "./codec.ts";
+export * from "./registry.ts";
+export * from "./openrpc.ts";
+export * from "./intents/names.ts";
+export * as Methods from "./methods/index.ts";
+export * as Notifications from "./notifications.ts";
+export * as Callbacks from "./callbacks.ts";
+export type { ConversationAction } from "./methods/conversations.ts";

@@ -1,0 +1,86 @@
+import { Schema } from "effect";
+import { ConversationId, MessageId, TaskId, Timestamp } from "./shapes.ts";
+import { IntentName } from "./intents/names.ts";
+
+/** An absolute http(s) URL. */
+export const HttpUrl = Schema.String.pipe(
+  Schema.maxLength(4096),
+  Schema.filter(
+    (s) => {
+      if (!/^https?:\/\//i.test(s)) return false;
+      try {
+        new URL(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: () => "an absolute http(s) URL", jsonSchema: { format: "uri" } },
+  ),
+).annotations({ identifier: "HttpUrl" });
+
+const MimeType = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255));
+
+export const TextPart = Schema.Struct({
+  type: Schema.Literal("text"),
+  text: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32768)),
+}).annotations({ identifier: "TextPart" });
+
+export const DataPart = Schema.Struct({
+  type: Schema.Literal("data"),
+  data: Schema.Unknown,
+  mimeType: Schema.optional(MimeType),
+}).annotations({ identifier: "DataPart" });
+
+export const FilePart = Schema.Struct({
+  type: Schema.Literal("file"),
+  url: HttpUrl,
+  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024)),
+  mimeType: Schema.optional(MimeType),
+  size: Schema.optional(Schema.NonNegativeInt),
+}).annotations({ identifier: "FilePart" });
+
+export const ImagePart = Schema.Struct({
+  type: Schema.Literal("image"),
+  url: HttpUrl,
+  altText: Schema.optional(Schema.String.pipe(Schema.maxLength(4000))),
+}).annotations({ identifier: "ImagePart" });
+
+export const CorrelationId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)).annotations({
+  identifier: "CorrelationId",
+});
+
+/**
+ * The envelope of an intent part. The payload is checked against the
+ * intent's own strict schema in a second step (section 8), so that its
+ * issues name paths inside the payload rather than a fifteen-way union.
+ */
+export const IntentPart = Schema.Struct({
+  type: Schema.Literal("intent"),
+  intent: IntentName,
+  payload: Schema.Unknown,
+  correlationId: Schema.optional(CorrelationId),
+}).annotations({ identifier: "IntentPart" });
+
+export const Part = Schema.Union(TextPart, DataPart, FilePart, ImagePart, IntentPart).annotations({
+  identifier: "Part",
+});
+export type Part = typeof Part.Type;
+
+/** 1 to 10 parts per message; their JSON may total 64 KiB (checked by the hub after decoding). */
+export const Parts = Schema.Array(Part).pipe(Schema.minItems(1), Schema.maxItems(10));
+export const MAX_PARTS_JSON_BYTES = 64 * 1024;
+
+export const Message = Schema.Struct({
+  id: MessageId,
+  taskId: TaskId,
+  conversationId: ConversationId,
+  seq: Schema.Int,
+  senderId: Schema.String,
+  parts: Schema.Array(Part),
+  replyToId: Schema.optional(MessageId),
+  correlationId: Schema.optional(Schema.String),
+  createdAt: Timestamp,
+  retractedAt: Schema.optional(Timestamp),
+}).annotations({ identifier: "Message" });
+export type Message = typeof Message.Type;
