@@ -1,0 +1,24 @@
+import type { Db } from "./db.ts";
+
+export type PrincipalKind = "agent" | "app" | "user" | "admin";
+
+/** Stored per principal: only the SHA-256 of the token's secret. */
+export const makeCredentials = (db: Db) => {
+  const upsert = db.prepare(
+    `INSERT INTO credentials (principal_id, kind, secret_hash, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (principal_id) DO UPDATE SET kind = excluded.kind, secret_hash = excluded.secret_hash, updated_at = excluded.updated_at`,
+  );
+  const get = db.prepare<[string], { kind: PrincipalKind; secret_hash: Buffer }>(
+    "SELECT kind, secret_hash FROM credentials WHERE principal_id = ?",
+  );
+  return {
+    set(principalId: string, kind: PrincipalKind, secretHash: Buffer, at: string): void {
+      upsert.run(principalId, kind, secretHash, at);
+    },
+    get(principalId: string): { kind: PrincipalKind; secretHash: Buffer } | undefined {
+      const r = get.get(principalId);
+      return r && { kind: r.kind, secretHash: r.secret_hash };
+    },
+  };
+};
+export type Credentials = ReturnType<typeof makeCredentials>;

@@ -1,0 +1,101 @@
+import type { Db } from "./db.ts";
+
+/** One logged event as a recipient sees it; `params` is the JSON of its params without `cursor`. */
+export interface LoggedEvent {
+  readonly cursor: number;
+  readonly method: string;
+  readonly params: string;
+}
+
+/**
+ * The per-principal event log of section 6. Each event's params are stored
+ * once; each recipient gets a thin row whose id is its cursor. Ids only grow,
+ * so a cursor increases per principal, and the oldest entries form a prefix
+ * of the table in id order, which is what retention cuts.
+ */
+export const makeEvents = (db: Db) => {
+  const insertEvent = db.prepare("INSERT INTO events (method, params, created_at) VALUES (?, ?, ?)");
+  const insertRecipient = db.prepare("INSERT INTO event_recipients (principal, event_id) VALUES (?, ?)");
+  const after = db.prepare<[string, number, number], LoggedEvent>(
+    `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+     WHERE r.principal = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
+  );
+  const newest = db.prepare<[string], { id: number | null }>(
+    "SELECT max(id) AS id FROM event_recipients WHERE principal = ?",
+  );
+  const oldest = db.prepare<[string], { id: number | null }>(
+    "SELECT min(id) AS id FROM event_recipients WHERE principal = ?",
+  );
+  const floor = db.prepare<[string], { deleted_through: number }>(
+    "SELECT deleted_through FROM event_floors WHERE principal = ?",
+  );
+  const raiseFloor = db.prepare(
+    `INSERT INTO event_floors (principal, deleted_through) VALUES (?, ?)
+     ON CONFLICT (principal) DO UPDATE SET deleted_through = max(deleted_through, excluded.deleted_through)`,
+  );
+  const newestUpTo = db.prepare<[string, number], { id: number | null }>(
+    "SELECT max(id) AS id FROM event_recipients WHERE principal = ? AND id <= ?",
+  );
+  const deleteUpTo = db.prepare("DELETE FROM event_recipients WHERE principal = ? AND id <= ?");
+  const expiredBoundary = db.prepare<[number, number], { id: number | null }>(
+    `SELECT max(r.id) AS id FROM (SELECT id, event_id FROM event_recipients ORDER BY id LIMIT ?) r
+     JOIN events e ON e.id = r.event_id WHERE e.created_at < ?`,
+  );
+  const floorsThrough = db.prepare<[number], { principal: string; id: number }>(
+    "SELECT principal, max(id) AS id FROM event_recipients WHERE id <= ? GROUP BY principal",
+  );
+  const deleteThrough = db.prepare("DELETE FROM event_recipients WHERE id <= ?");
+  const firstReferenced = db.prepare<[], { event_id: number }>(
+    "SELECT event_id FROM event_recipients ORDER BY id LIMIT 1",
+  );
+  const deleteEventsBelow = db.prepare("DELETE FROM events WHERE id < ?");
+  const deleteEventsBefore = db.prepare("DELETE FROM events WHERE created_at < ?");
+
+  const floorOf = (principal: string): number => floor.get(principal)?.deleted_through ?? 0;
+
+  return {
+    /** Append one event for its recipients; returns each recipient's cursor, in order. */
+    append(method: string, paramsJson: string, recipients: ReadonlyArray<string>, nowMs: number): number[] {
+      const eventId = insertEvent.run(method, paramsJson, nowMs).lastInsertRowid;
+      const cursors = new Array<number>(recipients.length);
+      for (let i = 0; i < recipients.length; i++) {
+        cursors[i] = Number(insertRecipient.run(recipients[i], eventId).lastInsertRowid);
+      }
+      return cursors;
+    },
+    /** The principal's entries after `cursor`, oldest first. */
+    after: (principal: string, cursor: number, limit: number): LoggedEvent[] => after.all(principal, cursor, limit),
+    /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
+    current(principal: string): number {
+      return newest.get(principal)?.id ?? floorOf(principal);
+    },
+    /** The highest cursor of this principal that is no longer retained (0: none). */
+    floor: floorOf,
+    /** The oldest retained cursor, if any. */
+    oldest: (principal: string): number | undefined => oldest.get(principal)?.id ?? undefined,
+    /** Drop the principal's entries up to `cursor`. */
+    ack(principal: string, cursor: number): void {
+      const top = newestUpTo.get(principal, cursor)?.id;
+      if (top === null || top === undefined) return;
+      deleteUpTo.run(principal, top);
+      raiseFloor.run(principal, top);
+    },
+    /**
+     * Drop entries of events older than `cutoffMs`, at most `batch` of them;
+     * returns how many were dropped, so callers repeat until it is 0.
+     */
+    expire(cutoffMs: number, batch: number): number {
+      const boundary = expiredBoundary.get(batch, cutoffMs)?.id;
+      let dropped = 0;
+      if (boundary !== null && boundary !== undefined) {
+        for (const f of floorsThrough.all(boundary)) raiseFloor.run(f.principal, f.id);
+        dropped = deleteThrough.run(boundary).changes;
+      }
+      const first = firstReferenced.get();
+      if (first) deleteEventsBelow.run(first.event_id);
+      else deleteEventsBefore.run(cutoffMs);
+      return dropped;
+    },
+  };
+};
+export type Events = ReturnType<typeof makeEvents>;

@@ -1,0 +1,43 @@
+import { openDb, type Db, type OpenOptions } from "./db.ts";
+import { makeAgents } from "./agents.ts";
+import { makeApps } from "./apps.ts";
+import { makeUsers } from "./users.ts";
+import { makeCredentials } from "./credentials.ts";
+import { makeTasks } from "./tasks.ts";
+import { makeConversations } from "./conversations.ts";
+import { makeMessages } from "./messages.ts";
+import { makeEvents } from "./events.ts";
+
+/**
+ * The hub's storage: one module per aggregate, each a set of plain
+ * functions over one better-sqlite3 handle with statements prepared once.
+ * Nothing here knows about sockets or JSON-RPC; transactions are the
+ * caller's (see server/committer.ts).
+ */
+export const openStorage = (file: string, options?: OpenOptions) => fromDb(openDb(file, options));
+
+export const fromDb = (db: Db) => ({
+  db,
+  agents: makeAgents(db),
+  apps: makeApps(db),
+  users: makeUsers(db),
+  credentials: makeCredentials(db),
+  tasks: makeTasks(db),
+  conversations: makeConversations(db),
+  messages: makeMessages(db),
+  events: makeEvents(db),
+  close: () => db.close(),
+});
+
+export type Storage = ReturnType<typeof fromDb>;
+
+export { openDb, migrate, type Db } from "./db.ts";
+export { DEFAULT_APP_ID, type AppRecord } from "./apps.ts";
+export type { TaskRecord, Membership } from "./tasks.ts";
+export type { ConversationRecord, ConversationListEntry } from "./conversations.ts";
+export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";
+export type { LoggedEvent } from "./events.ts";
+export type { AgentWithCard } from "./agents.ts";
+export type { PrincipalKind } from "./credentials.ts";
+export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";
+export { encodeCursor, decodeCursor, page, type CursorKey } from "./paging.ts";

@@ -1,0 +1,147 @@
+import type { ConversationId, Message, MessageId, Part, TaskId } from "../protocol/index.ts";
+import type { Db } from "./db.ts";
+
+interface MessageRow {
+  id: string;
+  seq: number;
+  sender_id: string;
+  parts: string;
+  reply_to_id: string | null;
+  correlation_id: string | null;
+  created_at: string;
+  retracted_at: string | null;
+}
+
+/** Where a message lives; list queries know it already, so rows do not repeat it. */
+export interface MessagePlace {
+  readonly taskId: TaskId;
+  readonly conversationId: ConversationId;
+}
+
+const toMessage = (r: MessageRow, place: MessagePlace): Message => ({
+  id: r.id as MessageId,
+  taskId: place.taskId,
+  conversationId: place.conversationId,
+  seq: r.seq,
+  senderId: r.sender_id,
+  parts: JSON.parse(r.parts) as Part[],
+  ...(r.reply_to_id !== null ? { replyToId: r.reply_to_id as MessageId } : {}),
+  ...(r.correlation_id !== null ? { correlationId: r.correlation_id } : {}),
+  createdAt: r.created_at,
+  ...(r.retracted_at !== null ? { retractedAt: r.retracted_at } : {}),
+});
+
+export interface StoredMessage {
+  readonly message: Message;
+  readonly conversationPk: number;
+}
+
+export interface NewMessage {
+  readonly id: string;
+  readonly conversationPk: number;
+  readonly seq: number;
+  readonly senderId: string;
+  /** The parts as JSON, serialized once by the caller. */
+  readonly partsJson: string;
+  readonly replyToId?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly clientMessageId?: string | undefined;
+  readonly createdAt: string;
+}
+
+/** A page query: forward after a seq, or backward before one, within optional bounds. */
+export interface MessageRange {
+  readonly direction: "forward" | "backward";
+  /** Exclusive lower bound. */
+  readonly after: number;
+  /** Exclusive upper bound. */
+  readonly before: number;
+  readonly correlationId?: string | undefined;
+  readonly limit: number;
+}
+
+const COLUMNS = "id, seq, sender_id, parts, reply_to_id, correlation_id, created_at, retracted_at";
+const PLACED = `SELECT m.${COLUMNS.split(", ").join(", m.")}, m.conversation_pk, c.id AS conversation_id, t.id AS task_id
+  FROM messages m JOIN conversations c ON c.pk = m.conversation_pk JOIN tasks t ON t.pk = c.task_pk`;
+
+type PlacedRow = MessageRow & { conversation_pk: number; conversation_id: string; task_id: string };
+const toStored = (r: PlacedRow): StoredMessage => ({
+  message: toMessage(r, { taskId: r.task_id as TaskId, conversationId: r.conversation_id as ConversationId }),
+  conversationPk: r.conversation_pk,
+});
+
+export const makeMessages = (db: Db) => {
+  const insert = db.prepare(
+    `INSERT INTO messages (id, conversation_pk, seq, sender_id, parts, reply_to_id, correlation_id, client_message_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const byId = db.prepare<[string], PlacedRow>(`${PLACED} WHERE m.id = ?`);
+  const byClientId = db.prepare<[string, string], PlacedRow>(
+    `${PLACED} WHERE m.sender_id = ? AND m.client_message_id = ?`,
+  );
+  const inConversation = db.prepare<[string, number], { seq: number }>(
+    "SELECT seq FROM messages WHERE id = ? AND conversation_pk = ?",
+  );
+  const forward = db.prepare<[number, number, number, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
+  );
+  const backward = db.prepare<[number, number, number, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  );
+  const forwardCorrelated = db.prepare<[number, string, number, number, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND correlation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
+  );
+  const backwardCorrelated = db.prepare<[number, string, number, number, number], MessageRow>(
+    `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND correlation_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  );
+  const retract = db.prepare(
+    "UPDATE messages SET parts = '[]', retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
+  );
+
+  return {
+    insert(m: NewMessage): void {
+      insert.run(
+        m.id,
+        m.conversationPk,
+        m.seq,
+        m.senderId,
+        m.partsJson,
+        m.replyToId ?? null,
+        m.correlationId ?? null,
+        m.clientMessageId ?? null,
+        m.createdAt,
+      );
+    },
+    get(id: string): StoredMessage | undefined {
+      const r = byId.get(id);
+      return r && toStored(r);
+    },
+    byClientId(senderId: string, clientMessageId: string): StoredMessage | undefined {
+      const r = byClientId.get(senderId, clientMessageId);
+      return r && toStored(r);
+    },
+    /** Whether a message with that id is in that conversation. */
+    isIn: (id: string, conversationPk: number): boolean => inConversation.get(id, conversationPk) !== undefined,
+    /** Up to `limit` messages of the range, always ascending by seq. */
+    list(conversationPk: number, place: MessagePlace, range: MessageRange): Message[] {
+      const { after, before, limit, correlationId } = range;
+      let rows: MessageRow[];
+      if (range.direction === "forward") {
+        rows =
+          correlationId === undefined
+            ? forward.all(conversationPk, after, before, limit)
+            : forwardCorrelated.all(conversationPk, correlationId, after, before, limit);
+      } else {
+        rows =
+          correlationId === undefined
+            ? backward.all(conversationPk, after, before, limit)
+            : backwardCorrelated.all(conversationPk, correlationId, after, before, limit);
+        rows.reverse();
+      }
+      return rows.map((r) => toMessage(r, place));
+    },
+    /** Empty a message's parts and stamp it retracted; false when it already was. */
+    retract: (id: string, at: string): boolean => retract.run(at, id).changes > 0,
+  };
+};
+export type Messages = ReturnType<typeof makeMessages>;
