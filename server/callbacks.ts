@@ -1,0 +1,111 @@
+import type { Schema } from "effect";
+import { strictDecoder, type CallbackDef, type WireError } from "../protocol/index.ts";
+import type { Metrics } from "./metrics.ts";
+import type { Session } from "./session.ts";
+import type { Sessions } from "./sessions.ts";
+
+/** Why a callback produced no usable answer. */
+export type CallbackFailure = "timeout" | "app_unreachable" | "invalid";
+
+export type CallbackOutcome<R> =
+  { readonly ok: true; readonly result: R } | { readonly ok: false; readonly failure: CallbackFailure };
+
+interface Pending {
+  readonly session: Session;
+  readonly appId: string;
+  readonly method: string;
+  readonly decode: (input: unknown) => { ok: true; value: unknown } | { ok: false };
+  readonly settle: (outcome: CallbackOutcome<unknown>) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Calls from the hub to apps (sections 5.6 and 7.7): a request with id
+ * `cb-<n>` to one connected socket of the app, answered by an ordinary
+ * response frame. The answer is decoded strictly against the callback's
+ * result schema; an error answer or a malformed one is `invalid`.
+ */
+export class AppCallbacks {
+  private next = 0;
+  private readonly pending = new Map<string, Pending>();
+  private readonly perApp = new Map<string, number>();
+  private readonly decoders = new Map<string, Pending["decode"]>();
+  private roundRobin = 0;
+
+  constructor(
+    private readonly sessions: Sessions,
+    private readonly metrics: Metrics,
+    private readonly limits: { readonly timeoutMs: number; readonly maxPendingPerApp: number },
+  ) {}
+
+  call<P extends Schema.Schema.AnyNoContext, R extends Schema.Schema.AnyNoContext>(
+    appId: string,
+    def: CallbackDef<string, P, R>,
+    params: Schema.Schema.Type<P>,
+  ): Promise<CallbackOutcome<Schema.Schema.Type<R>>> {
+    const session = this.pick(appId);
+    const inFlight = this.perApp.get(appId) ?? 0;
+    if (!session || inFlight >= this.limits.maxPendingPerApp) {
+      this.metrics.callbacks.inc({ method: def.name, outcome: "app_unreachable" });
+      return Promise.resolve({ ok: false, failure: "app_unreachable" });
+    }
+    const id = `cb-${++this.next}`;
+    return new Promise((resolve) => {
+      const settle = (outcome: CallbackOutcome<unknown>) => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        clearTimeout(p.timer);
+        this.pending.delete(id);
+        this.perApp.set(appId, (this.perApp.get(appId) ?? 1) - 1);
+        this.metrics.callbacks.inc({ method: def.name, outcome: outcome.ok ? "ok" : outcome.failure });
+        resolve(outcome as CallbackOutcome<Schema.Schema.Type<R>>);
+      };
+      const timer = setTimeout(() => settle({ ok: false, failure: "timeout" }), this.limits.timeoutMs);
+      this.pending.set(id, { session, appId, method: def.name, decode: this.decoder(def), settle, timer });
+      this.perApp.set(appId, inFlight + 1);
+      session.send(JSON.stringify({ jsonrpc: "2.0", id, method: def.name, params }));
+    });
+  }
+
+  /** A response frame from an app: true when it answered a pending callback of that socket. */
+  answer(session: Session, id: unknown, frame: { result?: unknown; error?: WireError }): boolean {
+    if (typeof id !== "string") return false;
+    const p = this.pending.get(id);
+    if (!p || p.session !== session) return false;
+    if (frame.error !== undefined || !("result" in frame)) {
+      p.settle({ ok: false, failure: "invalid" });
+      return true;
+    }
+    const decoded = p.decode(frame.result);
+    p.settle(decoded.ok ? { ok: true, result: decoded.value } : { ok: false, failure: "invalid" });
+    return true;
+  }
+
+  /** A socket went away: its unanswered callbacks fail as unreachable. */
+  dropSession(session: Session): void {
+    for (const p of [...this.pending.values()]) {
+      if (p.session === session) p.settle({ ok: false, failure: "app_unreachable" });
+    }
+  }
+
+  isConnected(appId: string): boolean {
+    return this.sessions.count(appId) > 0;
+  }
+
+  private pick(appId: string): Session | undefined {
+    const set = this.sessions.of(appId);
+    if (!set || set.size === 0) return undefined;
+    const live = [...set].filter((s) => !s.closed);
+    if (live.length === 0) return undefined;
+    return live[this.roundRobin++ % live.length];
+  }
+
+  private decoder(def: CallbackDef): Pending["decode"] {
+    let d = this.decoders.get(def.name);
+    if (!d) {
+      d = strictDecoder(def.result);
+      this.decoders.set(def.name, d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,228 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { isRpcError, raise } from "../../protocol/index.ts";
+import { nowIso, openStorage, type Storage } from "../../storage/index.ts";
+import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig } from "../config.ts";
+import { startHub, VERSION } from "../hub.ts";
+import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
+
+/**
+ * The `switchboard` command: `serve` runs the hub (what `npm start` runs);
+ * the others change the database directly, for local use, and print the id
+ * and the token they made.
+ */
+interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  readonly options: NonNullable<ParseArgsConfig["options"]>;
+  readonly positionals: number;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void> | void;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const list = (v: unknown): string[] | undefined =>
+  typeof v === "string"
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+const dbOption = { db: { type: "string" } } as const;
+const dbHelp = `  --db FILE      The database (default ${optionSpecs.db.default}, env ${envName("db")}).\n  --json         Print the result as JSON.`;
+
+/** Open the database named by --db / SWITCHBOARD_DB and run one write in a transaction. */
+const withStorage = <T>(values: Record<string, unknown>, fn: (storage: Storage) => T): T => {
+  const config = resolveConfig({ db: values.db as string | undefined });
+  const storage = openStorage(config.db);
+  try {
+    return storage.db
+      .transaction(() => {
+        storage.apps.ensureDefault(nowIso());
+        return fn(storage);
+      })
+      .immediate();
+  } finally {
+    storage.close();
+  }
+};
+
+const printMade = (values: Record<string, unknown>, id: string, token: string, extra: Record<string, unknown> = {}) => {
+  if (values.json) out(JSON.stringify({ id, token, ...extra }));
+  else {
+    out(`id:    ${id}`);
+    out(`token: ${token}`);
+    out("The token is shown once; the hub keeps only its hash.");
+  }
+};
+
+const serveOptions = Object.fromEntries(Object.keys(optionSpecs).map((flag) => [flag, { type: "string" as const }]));
+
+const commands: Record<string, Command> = {
+  serve: {
+    usage: "switchboard serve [options]",
+    summary: "Run the hub (npm start runs this).",
+    options: serveOptions,
+    positionals: 0,
+    async run(values) {
+      const config = resolveConfig(values as Record<string, string | undefined>);
+      const hub = await startHub(config);
+      out(`Switchboard ${VERSION} listening on ${hub.url} (WebSocket ${hub.wsUrl}), database ${config.db}`);
+      if (hub.generatedAdminToken) {
+        out(`Admin token (shown once; set SWITCHBOARD_ADMIN_TOKEN to choose your own): ${hub.generatedAdminToken}`);
+      }
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        hub.log.info({ signal }, "signal received");
+        hub.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            hub.log.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", () => stop("SIGTERM"));
+      process.on("SIGINT", () => stop("SIGINT"));
+    },
+  },
+  "app create": {
+    usage: "switchboard app create NAME [--scopes a,b] [--capabilities x,y] [--message-hook] [--db FILE] [--json]",
+    summary: "Create an app and print its id and token.",
+    options: {
+      ...dbOption,
+      scopes: { type: "string" },
+      capabilities: { type: "string" },
+      "message-hook": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    positionals: 1,
+    run(values, [name]) {
+      const made = withStorage(values, (s) =>
+        createApp(
+          s,
+          {
+            name: name!,
+            scopes: list(values.scopes),
+            capabilities: list(values.capabilities),
+            manifest: values["message-hook"] ? { hooks: { messageAuthorize: true } } : {},
+          },
+          raise,
+        ),
+      );
+      printMade(values, made.app.id, made.token, { app: made.app });
+    },
+  },
+  "agent create": {
+    usage: "switchboard agent create NAME [--owner USER_ID] [--display-name TEXT] [--db FILE] [--json]",
+    summary: "Create an agent and print its id and token.",
+    options: { ...dbOption, owner: { type: "string" }, "display-name": { type: "string" }, json: { type: "boolean" } },
+    positionals: 1,
+    run(values, [name]) {
+      if (!/^[a-z0-9][a-z0-9_-]{1,30}[a-z0-9]$/.test(name!)) {
+        throw new ConfigError(
+          "agent names are 3 to 32 characters of a-z, 0-9, _ and -, starting and ending with a letter or digit",
+        );
+      }
+      const made = withStorage(values, (s) =>
+        createAgent(
+          s,
+          {
+            name: name!,
+            ownerUserId: values.owner as string | undefined,
+            displayName: values["display-name"] as string | undefined,
+          },
+          raise,
+        ),
+      );
+      printMade(values, made.agent.id, made.token, { agent: made.agent });
+    },
+  },
+  "user create": {
+    usage: "switchboard user create NAME [--db FILE] [--json]",
+    summary: "Create a user and print its id and token.",
+    options: { ...dbOption, json: { type: "boolean" } },
+    positionals: 1,
+    run(values, [name]) {
+      const made = withStorage(values, (s) => createUser(s, { name: name! }));
+      printMade(values, made.user.id, made.token, { user: made.user });
+    },
+  },
+  "token rotate": {
+    usage: "switchboard token rotate PRINCIPAL_ID [--db FILE] [--json]",
+    summary:
+      "Issue a new token for an agent, app, user or admin; the old one stops working. (Sockets already open on a running hub stay open until they reconnect; admin/token/rotate also closes them.)",
+    options: { ...dbOption, json: { type: "boolean" } },
+    positionals: 1,
+    run(values, [principalId]) {
+      const token = withStorage(values, (s) => rotateToken(s, principalId!, raise));
+      printMade(values, principalId!, token);
+    },
+  },
+};
+
+const overview = () =>
+  [
+    `switchboard ${VERSION}: a realtime hub for AI agents and the apps around them.`,
+    "",
+    "Commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
+    "",
+    "Run `switchboard COMMAND --help` for a command's options.",
+  ].join("\n");
+
+const commandHelp = (name: string, c: Command) =>
+  [
+    c.usage,
+    "",
+    c.summary,
+    "",
+    name === "serve"
+      ? `Options (each also read from its environment variable):\n${optionsHelp()}\n\nSWITCHBOARD_ADMIN_TOKEN sets the admin token (sb_admin.admin.<secret>).`
+      : dbHelp,
+  ].join("\n");
+
+export const main = async (argv: string[]): Promise<number> => {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    out(overview());
+    return 0;
+  }
+  if (argv[0] === "--version") {
+    out(VERSION);
+    return 0;
+  }
+  const name = [words.slice(0, 2).join(" "), words[0] ?? ""].find((n) => n in commands);
+  if (!name) {
+    process.stderr.write(`Unknown command: ${words.slice(0, 2).join(" ") || argv.join(" ")}\n\n${overview()}\n`);
+    return 2;
+  }
+  const command = commands[name]!;
+  const rest = argv.slice(argv.indexOf(name.split(" ").at(-1)!) + 1);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    out(commandHelp(name, command));
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\nUsage: ${command.usage}\n`);
+    return 2;
+  }
+  if (parsed.positionals.length !== command.positionals) {
+    process.stderr.write(`Usage: ${command.usage}\n`);
+    return 2;
+  }
+  try {
+    await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || isRpcError(err)) {
+      process.stderr.write(`switchboard: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+};

@@ -1,0 +1,150 @@
+/**
+ * Every setting of the hub, declared once: the flag, its environment variable
+ * (SWITCHBOARD_<FLAG>), its default, and the line `--help` prints. Every limit
+ * is one of these, enforced in one place.
+ */
+type Kind = "string" | "integer" | "duration" | "bytes";
+
+interface OptionSpec<K extends Kind, D> {
+  readonly kind: K;
+  readonly default: D;
+  readonly help: string;
+  readonly choices?: ReadonlyArray<string>;
+}
+
+const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: ReadonlyArray<string>): OptionSpec<K, D> => ({
+  kind,
+  default: def,
+  help,
+  ...(choices ? { choices } : {}),
+});
+
+export const optionSpecs = {
+  host: opt("string", "127.0.0.1", "Interface to listen on."),
+  port: opt("integer", 7700, "Port to listen on (0 picks a free one)."),
+  db: opt("string", "./data/switchboard.db", "SQLite database file; created with its folder if missing."),
+  "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),
+  "registration-secret": opt("string", "", "The secret auth/register must present when --registration secret."),
+  "max-frame-bytes": opt(
+    "bytes",
+    1024 * 1024,
+    "Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009.",
+  ),
+  "heartbeat-ms": opt("duration", 30_000, "Interval of server pings; a peer that misses two pongs is dropped."),
+  "auth-timeout-ms": opt("duration", 10_000, "A socket that has not authenticated by then is closed with 4401."),
+  "rate-limit": opt("integer", 10_000, "Requests per second per connection (token bucket refill rate)."),
+  "rate-burst": opt("integer", 20_000, "Token bucket size: requests a connection may send at once."),
+  "malformed-limit": opt(
+    "integer",
+    100,
+    "Malformed frames a connection may send per window before it is closed with 4429.",
+  ),
+  "malformed-window-ms": opt("duration", 10_000, "The window of --malformed-limit."),
+  "max-sockets-per-principal": opt("integer", 64, "Open sockets one principal may hold; one more is refused."),
+  "max-pending-callbacks": opt(
+    "integer",
+    1_000,
+    "Callbacks the hub may await from one app at once; beyond it the app counts as unreachable.",
+  ),
+  "max-buffered-bytes": opt(
+    "bytes",
+    8 * 1024 * 1024,
+    "A socket whose unsent data exceeds this is closed with 4008 (it resumes from its cursor).",
+  ),
+  "callback-timeout-ms": opt(
+    "duration",
+    10_000,
+    "How long the hub waits for an app to answer task/create or message/authorize.",
+  ),
+  "max-participants": opt("integer", 256, "Participants a conversation may hold."),
+  "event-retention": opt(
+    "duration",
+    7 * 24 * 3600 * 1000,
+    "How long unacknowledged events are kept (e.g. 7d, 12h, 30m).",
+  ),
+  "shutdown-grace-ms": opt(
+    "duration",
+    5_000,
+    "On SIGTERM or SIGINT, how long in-flight calls may take before sockets close.",
+  ),
+} as const;
+
+type Specs = typeof optionSpecs;
+export type OptionName = keyof Specs;
+type ValueOf<S> = S extends OptionSpec<infer K, unknown> ? (K extends "string" ? string : number) : never;
+type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+/** The resolved settings, with camel-cased names: `maxFrameBytes`, `heartbeatMs`, ... */
+export type Config = { readonly [K in OptionName as CamelCase<K>]: ValueOf<Specs[K]> } & {
+  /** From SWITCHBOARD_ADMIN_TOKEN only, never a flag: flags show up in process listings. */
+  readonly adminToken?: string | undefined;
+};
+
+export const envName = (flag: string): string => `SWITCHBOARD_${flag.toUpperCase().replace(/-/g, "_")}`;
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const byteUnits: Record<string, number> = {
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+export class ConfigError extends Error {}
+
+const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): string | number => {
+  const fail = (what: string): never => {
+    throw new ConfigError(`--${flag} (or ${envName(flag)}) ${what}, got ${JSON.stringify(raw)}`);
+  };
+  if (spec.kind === "string") {
+    if (spec.choices && !spec.choices.includes(raw)) fail(`must be one of ${spec.choices.join(", ")}`);
+    return raw;
+  }
+  const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(raw.trim());
+  if (!m) return fail("must be a non-negative whole number");
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "").toLowerCase();
+  if (spec.kind === "integer") return unit === "" ? n : fail("takes no unit");
+  const table = spec.kind === "duration" ? units : byteUnits;
+  const factor = unit === "" ? 1 : table[unit];
+  if (factor === undefined) return fail(`has an unknown unit (use ${Object.keys(table).join(", ")})`);
+  return n * factor;
+};
+
+/**
+ * Resolve settings: a flag wins over its environment variable, which wins
+ * over the default. `overrides` (tests, embedding) win over everything.
+ */
+export const resolveConfig = (
+  flags: Readonly<Record<string, string | undefined>> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Config> = {},
+): Config => {
+  const out: Record<string, unknown> = {};
+  for (const [flag, spec] of Object.entries(optionSpecs) as [string, OptionSpec<Kind, unknown>][]) {
+    const raw = flags[flag] ?? env[envName(flag)];
+    out[camel(flag)] = raw === undefined || raw === "" ? spec.default : parseValue(flag, spec, raw);
+  }
+  const adminToken = env.SWITCHBOARD_ADMIN_TOKEN;
+  if (adminToken) out.adminToken = adminToken;
+  const config = { ...out, ...overrides } as Config;
+  if (config.registration === "secret" && !config.registrationSecret) {
+    throw new ConfigError("--registration secret needs --registration-secret (or SWITCHBOARD_REGISTRATION_SECRET)");
+  }
+  return config;
+};
+
+/** The lines of `switchboard serve --help`. */
+export const optionsHelp = (): string =>
+  (Object.entries(optionSpecs) as [string, OptionSpec<Kind, unknown>][])
+    .map(([flag, spec]) => {
+      const def = spec.default === "" ? "" : ` (default: ${String(spec.default)})`;
+      const choices = spec.choices ? ` One of: ${spec.choices.join(", ")}.` : "";
+      return `  --${flag.padEnd(26)} ${spec.help}${choices}${def}\n  ${"".padEnd(28)} env ${envName(flag)}`;
+    })
+    .join("\n");

@@ -1,0 +1,118 @@
+import { timingSafeEqual, createHash } from "node:crypto";
+import { Methods } from "../../protocol/index.ts";
+import { newId, nowIso } from "../../storage/index.ts";
+import type { HubContext } from "../hub-context.ts";
+import { planResume, replayInto } from "../replay.ts";
+import { implement } from "../rpc.ts";
+import { issueToken, verifyToken, wirePrincipal } from "../tokens.ts";
+
+const sameSecret = (a: string, b: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
+
+export const authHandlers = (hub: HubContext) => [
+  implement(Methods.AuthConnect, (p, { session, raise, afterResponse }) => {
+    if (!session) return raise("Conflict", { reason: "needs_socket" });
+    if (session.principal) {
+      return raise(
+        "Conflict",
+        { reason: "already_authenticated" },
+        "This socket is already authenticated; open another socket to act as another principal.",
+      );
+    }
+    const min = p.minProtocol === undefined ? 1 : Number(p.minProtocol);
+    const max = p.maxProtocol === undefined ? Number.POSITIVE_INFINITY : Number(p.maxProtocol);
+    if (min > 1 || max < 1) return raise("ProtocolMismatch", { serverVersion: "1" });
+
+    const verified = verifyToken(hub.storage, p.token);
+    if (!verified.ok) {
+      return verified.reason === "suspended"
+        ? raise("Forbidden", { reason: "suspended" }, "This agent is suspended; an admin must unsuspend it.")
+        : raise(
+            "Unauthorized",
+            { reason: "invalid_token" },
+            "The token is invalid or was rotated; get a new one from an admin.",
+          );
+    }
+    const principal = verified.principal;
+    if (hub.sessions.count(principal.id) >= hub.config.maxSocketsPerPrincipal) {
+      return raise(
+        "Forbidden",
+        { reason: "too_many_sockets" },
+        `This principal already holds ${hub.config.maxSocketsPerPrincipal} sockets (--max-sockets-per-principal); close one first.`,
+      );
+    }
+    const events = hub.storage.events;
+    let resumeAfter: number | undefined;
+    if (p.resumeAfter !== undefined) {
+      const plan = planResume(Number(p.resumeAfter), events.floor(principal.id), events.oldest(principal.id));
+      if (plan.kind === "expired") {
+        return raise(
+          "Conflict",
+          { reason: "cursor_expired", oldestCursor: String(plan.oldestCursor) },
+          "Events after resumeAfter are no longer retained; resynchronise from the list methods and reconnect without resumeAfter.",
+        );
+      }
+      resumeAfter = plan.after;
+    }
+    // Read the cursor and register the socket in one synchronous step, so no commit falls between.
+    const cursor = events.current(principal.id);
+    hub.sessions.authenticate(session, principal);
+    if (resumeAfter === undefined) {
+      session.lastCursor = cursor;
+      session.live = true;
+    } else {
+      const after = resumeAfter;
+      session.live = false;
+      afterResponse(() => {
+        const lowWater = Math.min(1024 * 1024, hub.config.maxBufferedBytes / 4);
+        replayInto(session, hub.storage, hub.metrics, after, lowWater).catch((err: unknown) =>
+          hub.log.error({ err, connectionId: session.id }, "replay failed"),
+        );
+      });
+    }
+    return {
+      principal: wirePrincipal(principal),
+      protocolVersion: "1" as const,
+      connectionId: session.id,
+      heartbeatMs: hub.config.heartbeatMs,
+      cursor: String(cursor),
+    };
+  }),
+
+  implement(Methods.AuthRegister, (p, { raise }) => {
+    const mode = hub.config.registration;
+    if (mode === "closed") {
+      return raise(
+        "Forbidden",
+        { reason: "registration_closed" },
+        "Self-registration is closed on this hub; ask an admin for an agent.",
+      );
+    }
+    if (
+      mode === "secret" &&
+      (p.registrationSecret === undefined || !sameSecret(p.registrationSecret, hub.config.registrationSecret))
+    ) {
+      return raise(
+        "Forbidden",
+        { reason: "bad_registration_secret" },
+        "Registration needs the hub's registration secret.",
+      );
+    }
+    return hub.commit(() => {
+      if (hub.storage.agents.nameTaken(p.name)) {
+        return raise(
+          "Conflict",
+          { reason: "name_taken" },
+          `An agent named ${p.name} already exists; pick another name.`,
+        );
+      }
+      const agent = hub.storage.agents.insert({
+        id: newId("agent"),
+        name: p.name,
+        displayName: p.displayName,
+        createdAt: nowIso(),
+      });
+      return { agent, token: issueToken(hub.storage, "agent", agent.id) };
+    });
+  }),
+];

@@ -1,0 +1,22 @@
+import type { HubContext } from "../hub-context.ts";
+import type { Implementation } from "../rpc.ts";
+import { adminHandlers } from "./admin.ts";
+import { authHandlers } from "./auth.ts";
+import { conversationHandlers } from "./conversations.ts";
+import { directoryHandlers } from "./directory.ts";
+import { eventHandlers } from "./events.ts";
+import { messageHandlers } from "./messages.ts";
+import { systemHandlers } from "./system.ts";
+import { taskHandlers } from "./tasks.ts";
+
+/** Every method's handler; the dispatcher refuses to start if a declared method has none. */
+export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unknown>): Implementation[] => [
+  ...authHandlers(hub),
+  ...adminHandlers(hub),
+  ...systemHandlers(hub, openrpc),
+  ...taskHandlers(hub),
+  ...conversationHandlers(hub),
+  ...messageHandlers(hub),
+  ...directoryHandlers(hub),
+  ...eventHandlers(hub),
+];

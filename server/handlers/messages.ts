@@ -1,0 +1,155 @@
+import {
+  Callbacks,
+  MAX_PARTS_JSON_BYTES,
+  Methods,
+  Notifications,
+  type Message,
+  type MessageId,
+  type Raise,
+} from "../../protocol/index.ts";
+import { encodeCursor, newId, nowIso, type ConversationRecord } from "../../storage/index.ts";
+import type { HubContext } from "../hub-context.ts";
+import { implement } from "../rpc.ts";
+import { memberConversation, requireActive } from "./access.ts";
+import { DEFAULT_LIMIT, readCursor } from "./paging.ts";
+
+const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+export const messageHandlers = (hub: HubContext) => {
+  const { storage } = hub;
+
+  /** The checks of 5.4 that depend on state: run before the hook, and again in the transaction. */
+  const sendable = (
+    taskId: string,
+    conversationId: string,
+    sender: string,
+    raise: Raise<"NotAParticipant" | "TaskClosed" | "ConversationArchived">,
+  ): ConversationRecord => {
+    const rec = memberConversation(storage, taskId, conversationId, sender, raise);
+    requireActive(rec.taskStatus, raise);
+    if (rec.conversation.archivedAt !== undefined) raise("ConversationArchived");
+    return rec;
+  };
+
+  return [
+    implement(Methods.MessagesSend, async (p, { principal, raise }) => {
+      const me = principal.id;
+      if (p.clientMessageId !== undefined) {
+        const prior = storage.messages.byClientId(me, p.clientMessageId);
+        if (prior) return { message: prior.message };
+      }
+      const rec = sendable(p.taskId, p.conversationId, me, raise);
+      const partsJson = JSON.stringify(p.parts);
+      if (Buffer.byteLength(partsJson) > MAX_PARTS_JSON_BYTES) {
+        return raise("InvalidParams", {
+          issues: [{ path: ["parts"], message: `the parts total more than ${MAX_PARTS_JSON_BYTES} bytes of JSON` }],
+        });
+      }
+      if (p.replyToId !== undefined && !storage.messages.isIn(p.replyToId, rec.pk)) {
+        return raise("MessageNotFound", {}, "replyToId names no message of this conversation.");
+      }
+
+      const id = newId("message") as MessageId;
+      const createdAt = nowIso();
+      let recipients: ReadonlyArray<string> | undefined;
+      const app = storage.apps.get(rec.appId);
+      if (app?.manifest.hooks?.messageAuthorize) {
+        const outcome = await hub.callbacks.call(rec.appId, Callbacks.MessageAuthorizeCallback, {
+          taskId: rec.taskId,
+          conversationId: rec.conversation.id,
+          message: {
+            id,
+            taskId: rec.taskId,
+            conversationId: rec.conversation.id,
+            senderId: me,
+            parts: p.parts,
+            ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
+            createdAt,
+          },
+        });
+        if (!outcome.ok) {
+          return raise("HookBlocked", { reason: outcome.failure === "invalid" ? "invalid_decision" : outcome.failure });
+        }
+        if (outcome.result.decision === "block") {
+          return raise(
+            "HookBlocked",
+            { reason: outcome.result.reason ?? "blocked" },
+            `The task's app blocked this message${outcome.result.reason ? `: ${outcome.result.reason}` : "."}`,
+          );
+        }
+        recipients = outcome.result.recipients;
+      }
+
+      return hub.commit((tx) => {
+        if (p.clientMessageId !== undefined) {
+          const prior = storage.messages.byClientId(me, p.clientMessageId);
+          if (prior) return { message: prior.message };
+        }
+        const current = sendable(p.taskId, p.conversationId, me, raise);
+        const participants = storage.conversations.participants(current.pk);
+        const chosen = recipients === undefined ? undefined : new Set(recipients);
+        const to = participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));
+        const seq = storage.conversations.nextSeq(current.pk, createdAt);
+        storage.messages.insert({
+          id,
+          conversationPk: current.pk,
+          seq,
+          senderId: me,
+          partsJson,
+          replyToId: p.replyToId,
+          clientMessageId: p.clientMessageId,
+          createdAt,
+        });
+        const message: Message = {
+          id,
+          taskId: current.taskId,
+          conversationId: current.conversation.id,
+          seq,
+          senderId: me,
+          parts: p.parts,
+          ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
+          createdAt,
+        };
+        tx.emit(Notifications.MessageReceived, to, {
+          taskId: message.taskId,
+          conversationId: message.conversationId,
+          message,
+        });
+        return { message };
+      });
+    }),
+
+    implement(Methods.MessagesList, (p, { principal, raise }) => {
+      const rec = memberConversation(storage, p.taskId, p.conversationId, principal.id, raise);
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      let direction: "forward" | "backward";
+      let after: number;
+      let before: number;
+      if (p.cursor !== undefined) {
+        const [dir, a, b] = readCursor(raise, p.cursor, ["string", "number", "number"]);
+        direction = dir === "f" ? "forward" : "backward";
+        after = a;
+        before = b;
+      } else {
+        direction = p.afterSeq !== undefined ? "forward" : "backward";
+        after = p.afterSeq ?? 0;
+        before = p.beforeSeq ?? NO_UPPER_BOUND;
+      }
+      const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
+      const rows = storage.messages.list(rec.pk, place, {
+        direction,
+        after,
+        before,
+        correlationId: p.correlationId,
+        limit: limit + 1,
+      });
+      if (rows.length <= limit) return { items: rows };
+      if (direction === "forward") {
+        const items = rows.slice(0, limit);
+        return { items, nextCursor: encodeCursor(["f", items[items.length - 1]!.seq, before]) };
+      }
+      const items = rows.slice(rows.length - limit);
+      return { items, nextCursor: encodeCursor(["b", after, items[0]!.seq]) };
+    }),
+  ];
+};

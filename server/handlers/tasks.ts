@@ -1,0 +1,188 @@
+import { Callbacks, Methods, Notifications, type Conversation, type Raise } from "../../protocol/index.ts";
+import { DEFAULT_APP_ID, newId, nowIso, type TaskRecord } from "../../storage/index.ts";
+import type { HubContext } from "../hub-context.ts";
+import { implement } from "../rpc.ts";
+import {
+  openConversation,
+  ownedTask,
+  participantTask,
+  removeFromConversation,
+  requireAdmitted,
+  requireAgents,
+  requireOpen,
+  requireRoom,
+} from "./access.ts";
+import { DEFAULT_LIMIT, readCursor, toPage } from "./paging.ts";
+
+/** Why a task was not accepted, as task/failed and TaskRejected carry it (section 10.6). */
+const failureReason = { timeout: "timeout", app_unreachable: "app_unreachable", invalid: "invalid_verdict" } as const;
+
+export const taskHandlers = (hub: HubContext) => {
+  const { storage } = hub;
+
+  const list = (rows: TaskRecord[], limit: number) =>
+    toPage(
+      rows,
+      limit,
+      (r) => r.task,
+      (r) => [r.pk],
+    );
+  const before = (raise: Raise<"InvalidParams">, cursor: string | undefined) =>
+    cursor === undefined ? Number.MAX_SAFE_INTEGER : readCursor(raise, cursor, ["number"])[0];
+
+  return [
+    implement(Methods.TaskRequest, async (p, { principal, raise }) => {
+      const me = principal.id;
+      const appId = p.appId ?? DEFAULT_APP_ID;
+      if (!storage.apps.get(appId)) return raise("AppNotFound");
+      const invited = [...new Set(p.invitedAgentIds)].filter((id) => id !== me);
+      requireAgents(storage, invited, raise);
+      const everyone = [me, ...invited];
+      const initial = p.initialConversation;
+      const initialMembers = initial ? [...new Set(initial.participants ?? everyone)] : [];
+      if (initial) {
+        requireAgents(storage, initialMembers, raise);
+        const outside = initialMembers.filter((id) => !everyone.includes(id));
+        if (outside.length > 0) return raise("ParticipantNotAdmitted", { agentIds: outside });
+        requireRoom(initialMembers.length, hub.config.maxParticipants, raise);
+      }
+
+      const waiting = await hub.commit(() => {
+        const at = nowIso();
+        const rec = storage.tasks.insert({
+          id: newId("task"),
+          appId,
+          initiatorAgentId: me,
+          title: p.title,
+          createdAt: at,
+        });
+        for (const id of everyone) storage.tasks.admit(rec.pk, id, at);
+        return rec;
+      });
+
+      let verdict: { accept: true } | { accept: false; reason: string } = { accept: true };
+      if (appId !== DEFAULT_APP_ID) {
+        const outcome = await hub.callbacks.call(appId, Callbacks.TaskCreateCallback, {
+          task: waiting.task,
+          invitedAgentIds: invited,
+          ...(initial ? { initialConversation: initial } : {}),
+        });
+        if (!outcome.ok) verdict = { accept: false, reason: failureReason[outcome.failure] };
+        else if (outcome.result.verdict === "reject")
+          verdict = { accept: false, reason: outcome.result.reason ?? "rejected" };
+      }
+
+      if (!verdict.accept) {
+        const reason = verdict.reason;
+        await hub.commit((tx) => {
+          const at = nowIso();
+          const rec = storage.tasks.byPk(waiting.pk);
+          if (rec.task.status === "waiting")
+            storage.tasks.setStatus(rec.pk, "failed", { failureReason: reason, endedAt: at });
+          tx.emit(Notifications.TaskFailed, [me], { taskId: rec.task.id, reason });
+        });
+        return raise("TaskRejected", { reason }, `The task's app did not accept the task (${reason}).`);
+      }
+
+      return hub.commit((tx) => {
+        const at = nowIso();
+        const current = storage.tasks.byPk(waiting.pk);
+        // Everyone may have left, or the app closed it, while the verdict was pending.
+        if (current.task.status !== "waiting") return raise("TaskRejected", { reason: `task_${current.task.status}` });
+        const rec = storage.tasks.setStatus(waiting.pk, "active", { startedAt: at });
+        const participants = storage.tasks.participants(rec.pk);
+        tx.emit(
+          Notifications.TaskCreated,
+          participants.map((x) => x.agentId),
+          { task: rec.task, participants },
+        );
+        let conversation: Conversation | null = null;
+        if (initial) {
+          const present = new Set(participants.map((x) => x.agentId as string));
+          const members = initialMembers.filter((id) => present.has(id));
+          conversation = openConversation(storage, tx, rec, me, initial.name, members, at);
+        }
+        return { task: rec.task, conversation };
+      });
+    }),
+
+    implement(Methods.TaskList, (p, { principal, raise }) => {
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      return list(storage.tasks.listForAgent(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
+    }),
+
+    implement(Methods.AppTaskList, (p, { principal, raise }) => {
+      const limit = p.limit ?? DEFAULT_LIMIT;
+      return list(storage.tasks.listForApp(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
+    }),
+
+    implement(Methods.TaskGet, (p, { principal, raise }) => {
+      const rec =
+        principal.type === "agent"
+          ? participantTask(storage, p.taskId, principal.id, raise)
+          : ownedTask(storage, p.taskId, principal.id, raise);
+      return { task: rec.task, participants: storage.tasks.participants(rec.pk) };
+    }),
+
+    implement(Methods.TaskLeave, (p, { principal, raise }) =>
+      hub.commit((tx) => {
+        const me = principal.id;
+        const rec = storage.tasks.get(p.taskId);
+        const membership = rec ? storage.tasks.membership(rec.pk, me) : "never";
+        if (!rec || membership === "never") return raise("TaskNotFound");
+        if (membership === "former") return {};
+        const at = nowIso();
+        for (const pk of storage.conversations.ofAgentInTask(rec.pk, me)) {
+          removeFromConversation(storage, tx, pk, me, "task_leave", at);
+        }
+        storage.tasks.leave(rec.pk, me, at);
+        const open = rec.task.status === "waiting" || rec.task.status === "active";
+        if (open && storage.tasks.participantIds(rec.pk).length === 0) {
+          const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: at });
+          tx.emit(Notifications.TaskClosed, [me], { task: closed.task });
+        }
+        return {};
+      }),
+    ),
+
+    implement(Methods.TaskClose, (p, { principal, raise }) =>
+      hub.commit((tx) => {
+        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+        requireOpen(rec, raise);
+        const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: nowIso() });
+        tx.emit(Notifications.TaskClosed, storage.tasks.participantIds(rec.pk), { task: closed.task });
+        return { task: closed.task };
+      }),
+    ),
+
+    implement(Methods.TaskParticipantsAdd, (p, { principal, raise }) =>
+      hub.commit((tx) => {
+        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+        requireOpen(rec, raise);
+        requireAgents(storage, [p.agentId], raise);
+        if (storage.tasks.admit(rec.pk, p.agentId, nowIso())) {
+          tx.emit(Notifications.TaskParticipantsAdded, storage.tasks.participantIds(rec.pk), {
+            taskId: rec.task.id,
+            agentId: p.agentId,
+          });
+        }
+        const participant = storage.tasks.participants(rec.pk).find((x) => x.agentId === p.agentId)!;
+        return { participant };
+      }),
+    ),
+
+    implement(Methods.TaskParticipantsRemove, (p, { principal, raise }) =>
+      hub.commit((tx) => {
+        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+        requireOpen(rec, raise);
+        requireAdmitted(storage, rec.pk, [p.agentId], raise);
+        const at = nowIso();
+        for (const pk of storage.conversations.ofAgentInTask(rec.pk, p.agentId)) {
+          removeFromConversation(storage, tx, pk, p.agentId, "app_remove", at);
+        }
+        storage.tasks.leave(rec.pk, p.agentId, at);
+        return {};
+      }),
+    ),
+  ];
+};

@@ -1,0 +1,58 @@
+/**
+ * A token bucket: `rate` tokens a second up to `burst`. `take` answers 0 when
+ * a token was available, else how many milliseconds until one is.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+    this.last = performance.now();
+  }
+
+  take(): number {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
+  }
+}
+
+/** Counts events in a fixed window; `hit` answers whether the limit is now exceeded. */
+export class WindowCounter {
+  private count = 0;
+  private windowStart = 0;
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  hit(): boolean {
+    const now = performance.now();
+    if (now - this.windowStart > this.windowMs) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count > this.limit;
+  }
+}
+
+/** Close codes the hub uses (PROTOCOL sections 1, 2, 6 and 10.5). */
+export const CloseCode = {
+  goingAway: 1001,
+  unsupportedData: 1003,
+  tooBig: 1009,
+  slowConsumer: 4008,
+  unauthorized: 4401,
+  forbidden: 4403,
+  malformedFlood: 4429,
+  tooManySockets: 4409,
+} as const;

@@ -1,0 +1,72 @@
+import type { WebSocket } from "ws";
+import type { AuthedPrincipal } from "./tokens.ts";
+import { CloseCode, TokenBucket, WindowCounter } from "./limits.ts";
+
+export interface SessionLimits {
+  readonly maxBufferedBytes: number;
+  readonly rateLimit: number;
+  readonly rateBurst: number;
+  readonly malformedLimit: number;
+  readonly malformedWindowMs: number;
+}
+
+/**
+ * One WebSocket connection: who it is, which events it has been sent, and
+ * its limits. The only place that writes frames to a socket.
+ */
+export class Session {
+  principal: AuthedPrincipal | undefined;
+  /** Pushed events go out only when live; a resuming socket first catches up from the log. */
+  live = false;
+  /** The highest event cursor sent on this socket. */
+  lastCursor = 0;
+  /** Agents whose presence this socket follows. */
+  presence: ReadonlySet<string> = new Set();
+  closed = false;
+  private readonly bucket: TokenBucket;
+  private readonly malformed: WindowCounter;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    private readonly limits: SessionLimits,
+    private readonly onClose: (code: number) => void,
+  ) {
+    this.bucket = new TokenBucket(limits.rateLimit, limits.rateBurst);
+    this.malformed = new WindowCounter(limits.malformedLimit, limits.malformedWindowMs);
+  }
+
+  /** Write a frame; a socket whose unsent data passes the cap is closed (slow consumer, 4008). */
+  send(frame: string): void {
+    if (this.closed) return;
+    this.ws.send(frame);
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, "slow consumer: reconnect and resume from your last cursor");
+    }
+  }
+
+  /** Bytes written but not yet sent. */
+  get buffered(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** 0 when the request may proceed, else the milliseconds to wait (rate limit). */
+  takeToken(): number {
+    return this.bucket.take();
+  }
+
+  /** Count a malformed frame; a flood closes the socket (4429). Returns true when it did. */
+  countMalformed(): boolean {
+    if (!this.malformed.hit()) return false;
+    this.close(CloseCode.malformedFlood, "too many malformed frames");
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.live = false;
+    this.onClose(code);
+    this.ws.close(code, reason);
+  }
+}

@@ -1,0 +1,187 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { customAlphabet } from "nanoid";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import type { Storage } from "../storage/index.ts";
+import type { AppCallbacks } from "./callbacks.ts";
+import type { Config } from "./config.ts";
+import type { Dispatcher } from "./dispatcher.ts";
+import { checkBearer } from "./http.ts";
+import { CloseCode } from "./limits.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import { Session } from "./session.ts";
+import type { Sessions } from "./sessions.ts";
+import type { AuthedPrincipal } from "./tokens.ts";
+
+const connectionId = customAlphabet("0123456789abcdefghijklmnopqrstuvwxyz", 12);
+
+export interface TransportDeps {
+  readonly config: Config;
+  readonly storage: Storage;
+  readonly sessions: Sessions;
+  readonly dispatcher: Dispatcher;
+  readonly callbacks: AppCallbacks;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+}
+
+const refuse = (socket: Duplex, status: number, text: string, body: string) => {
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+};
+
+/**
+ * The WebSocket side: upgrades on GET /ws (a bearer header authenticates
+ * there, or the first call does), one Session per socket, frames to the
+ * dispatcher with listeners attached once, heartbeats, and the count of calls
+ * in flight that a graceful shutdown waits for.
+ */
+export class Transport {
+  readonly wss: WebSocketServer;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private drainedWaiters: Array<() => void> = [];
+  private accepting = true;
+  private readonly missedPongs = new WeakMap<Session, number>();
+
+  constructor(private readonly deps: TransportDeps) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.config.maxFrameBytes, perMessageDeflate: false });
+    if (deps.config.heartbeatMs > 0) {
+      this.heartbeat = setInterval(() => this.beat(), deps.config.heartbeatMs);
+      this.heartbeat.unref();
+    }
+  }
+
+  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "/").split("?")[0];
+    if (!this.accepting) return refuse(socket, 503, "Service Unavailable", '{"error":"the hub is shutting down"}');
+    if (path !== "/ws") return refuse(socket, 404, "Not Found", '{"error":"WebSocket upgrades are served on /ws"}');
+    const auth = checkBearer(this.deps.storage, req);
+    if (!auth.ok) {
+      const body = JSON.stringify({
+        error: auth.reason === "suspended" ? "this agent is suspended" : "invalid or rotated token",
+        reason: auth.reason,
+      });
+      return refuse(socket, auth.status, auth.status === 401 ? "Unauthorized" : "Forbidden", body);
+    }
+    if (auth.principal && this.deps.sessions.count(auth.principal.id) >= this.deps.config.maxSocketsPerPrincipal) {
+      return refuse(
+        socket,
+        429,
+        "Too Many Requests",
+        '{"error":"too many sockets for this principal","reason":"too_many_sockets"}',
+      );
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, auth.principal));
+  };
+
+  private onConnection(ws: WebSocket, principal: AuthedPrincipal | undefined): void {
+    const { config, sessions, dispatcher, callbacks, metrics, log, storage } = this.deps;
+    const session: Session = new Session(`conn_${connectionId()}`, ws, config, (code) => {
+      metrics.closes.inc({ code: String(code) });
+      this.forget(session);
+    });
+    sessions.add(session);
+    if (principal) {
+      session.lastCursor = storage.events.current(principal.id);
+      sessions.authenticate(session, principal);
+      session.live = true;
+    }
+    const authTimer = principal
+      ? undefined
+      : setTimeout(() => {
+          if (!session.principal) session.close(CloseCode.unauthorized, "not authenticated in time");
+        }, config.authTimeoutMs);
+
+    ws.on("message", (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        session.close(CloseCode.unsupportedData, "text frames only: one JSON value per frame");
+        return;
+      }
+      this.inFlight++;
+      dispatcher
+        .onFrame(session, rawText(data))
+        .catch((err: unknown) => log.error({ err, connectionId: session.id }, "frame handling failed"))
+        .finally(() => this.settle());
+    });
+    ws.on("pong", () => this.missedPongs.set(session, 0));
+    ws.on("error", (err) => log.debug({ err, connectionId: session.id }, "socket error"));
+    ws.on("close", (code) => {
+      if (authTimer) clearTimeout(authTimer);
+      if (code === CloseCode.tooBig) metrics.closes.inc({ code: String(code) });
+      session.closed = true;
+      session.live = false;
+      this.forget(session);
+    });
+  }
+
+  private forget(session: Session): void {
+    this.deps.sessions.remove(session);
+    this.deps.callbacks.dropSession(session);
+  }
+
+  private settle(): void {
+    if (--this.inFlight === 0) {
+      const waiters = this.drainedWaiters;
+      this.drainedWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private beat(): void {
+    for (const s of this.deps.sessions.each()) {
+      const missed = this.missedPongs.get(s) ?? 0;
+      if (missed >= 2) {
+        s.closed = true;
+        s.ws.terminate();
+        continue;
+      }
+      this.missedPongs.set(s, missed + 1);
+      s.ws.ping();
+    }
+  }
+
+  /** Refuse new upgrades; existing sockets keep being served. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /** Resolves when no frame is being handled, or after `graceMs`. */
+  idle(graceMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      this.drainedWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Close every socket with `code`; peers get `waitMs` to answer the close handshake. */
+  async closeAll(code: number, reason: string, waitMs: number): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const s of [...this.deps.sessions.each()]) s.close(code, reason);
+    const open = [...this.wss.clients].filter((ws) => ws.readyState !== ws.CLOSED);
+    for (const ws of open) if (ws.readyState === ws.OPEN) ws.close(code, reason);
+    await Promise.race([
+      Promise.all(
+        open.map(
+          (ws) => new Promise((resolve) => (ws.readyState === ws.CLOSED ? resolve(null) : ws.once("close", resolve))),
+        ),
+      ),
+      new Promise((resolve) => setTimeout(resolve, waitMs)),
+    ]);
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+}
+
+const rawText = (data: RawData): string =>
+  Array.isArray(data)
+    ? Buffer.concat(data).toString("utf8")
+    : Buffer.isBuffer(data)
+      ? data.toString("utf8")
+      : Buffer.from(data).toString("utf8");
