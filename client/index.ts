@@ -1,0 +1,3 @@
+export { connect, SwitchboardClient, ConnectionLost, type ConnectOptions, type ConnectionEvent, type ReconnectOptions } from "./client.ts";
+export type * from "./types.ts";
+export { RpcError, type ErrorTag } from "../protocol/index.ts";
