@@ -251,7 +251,11 @@ export class SwitchboardClient {
     const handler = this.callbackHandlers.get(method);
     let frame: Record<string, unknown>;
     if (!handler) {
-      frame = { jsonrpc: "2.0", id, error: { code: -32601, message: `no handler for ${method}`, data: { tag: "MethodNotFound" } } };
+      frame = {
+        jsonrpc: "2.0",
+        id,
+        error: { code: -32601, message: `no handler for ${method}`, data: { tag: "MethodNotFound" } },
+      };
     } else {
       try {
         frame = { jsonrpc: "2.0", id, result: await handler(params as never) };
@@ -281,16 +285,19 @@ export class SwitchboardClient {
   private scheduleReconnect(): void {
     const r = this.reconnect!;
     const delay = Math.min(r.maxDelayMs, r.initialDelayMs * 2 ** this.attempt++);
-    setTimeout(() => {
-      if (this.closing) return;
-      this.open().catch((err: unknown) => {
-        if (err instanceof RpcError) {
-          this.emit({ type: "closed", code: 0, reason: err.message });
-          return;
-        }
-        this.scheduleReconnect();
-      });
-    }, delay * (0.5 + Math.random() / 2));
+    setTimeout(
+      () => {
+        if (this.closing) return;
+        this.open().catch((err: unknown) => {
+          if (err instanceof RpcError) {
+            this.emit({ type: "closed", code: 0, reason: err.message });
+            return;
+          }
+          this.scheduleReconnect();
+        });
+      },
+      delay * (0.5 + Math.random() / 2),
+    );
   }
 
   private emit(event: ConnectionEvent): void {

@@ -1,3 +1,10 @@
-export { connect, SwitchboardClient, ConnectionLost, type ConnectOptions, type ConnectionEvent, type ReconnectOptions } from "./client.ts";
+export {
+  connect,
+  SwitchboardClient,
+  ConnectionLost,
+  type ConnectOptions,
+  type ConnectionEvent,
+  type ReconnectOptions,
+} from "./client.ts";
 export type * from "./types.ts";
 export { RpcError, type ErrorTag } from "../protocol/index.ts";

@@ -13,7 +13,8 @@ export type ParamsInput<N extends MethodName> = Schema.Schema.Encoded<MethodName
 /** What a method answers. */
 export type Result<N extends MethodName> = Schema.Schema.Type<MethodNamed<N>["result"]>;
 /** Methods whose params may be omitted take an optional argument. */
-export type CallArgs<N extends MethodName> = {} extends ParamsInput<N> ? [params?: ParamsInput<N>] : [params: ParamsInput<N>];
+export type CallArgs<N extends MethodName> =
+  {} extends ParamsInput<N> ? [params?: ParamsInput<N>] : [params: ParamsInput<N>];
 
 export type NotificationHandler<N extends NotificationName> = (params: NotificationParams<N>) => void;
 

@@ -42,14 +42,18 @@ export class TestHub {
   }
 
   get config(): Config {
-    return resolveConfig({}, {}, {
-      host: "127.0.0.1",
-      port: 0,
-      db: this.dbFile,
-      logLevel: process.env.SB_TEST_LOG ?? "silent",
-      adminToken: this.adminToken,
-      ...this.overrides,
-    });
+    return resolveConfig(
+      {},
+      {},
+      {
+        host: "127.0.0.1",
+        port: 0,
+        db: this.dbFile,
+        logLevel: process.env.SB_TEST_LOG ?? "silent",
+        adminToken: this.adminToken,
+        ...this.overrides,
+      },
+    );
   }
 
   get wsUrl(): string {
@@ -92,13 +96,21 @@ export class TestHub {
 
   async agent(params: { name?: string; displayName?: string; ownerUserId?: string } = {}): Promise<Made<Agent>> {
     const admin = await this.admin();
-    const { agent, token } = await admin.call("admin/agent/create", { name: params.name ?? uniqueName(), ...withoutName(params) });
+    const { agent, token } = await admin.call("admin/agent/create", {
+      name: params.name ?? uniqueName(),
+      ...withoutName(params),
+    });
     return { id: agent.id, token, record: agent };
   }
 
-  async app(params: { name?: string; scopes?: string[]; capabilities?: string[]; manifest?: AppManifest } = {}): Promise<Made<App>> {
+  async app(
+    params: { name?: string; scopes?: string[]; capabilities?: string[]; manifest?: AppManifest } = {},
+  ): Promise<Made<App>> {
     const admin = await this.admin();
-    const { app, token } = await admin.call("admin/app/create", { name: params.name ?? uniqueName("app"), ...withoutName(params) });
+    const { app, token } = await admin.call("admin/app/create", {
+      name: params.name ?? uniqueName("app"),
+      ...withoutName(params),
+    });
     return { id: app.id, token, record: app };
   }
 

@@ -28,7 +28,9 @@ export class RawSocket {
       for (const fn of w) fn();
     });
     ws.on("error", () => {});
-    this.closed = new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   static open(url: string, headers: Record<string, string> = {}): Promise<RawSocket> {
@@ -36,7 +38,9 @@ export class RawSocket {
     return new Promise((resolve, reject) => {
       ws.once("open", () => resolve(new RawSocket(ws)));
       ws.once("error", reject);
-      ws.once("unexpected-response", (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once("unexpected-response", (_req, res) =>
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })),
+      );
     });
   }
 
@@ -58,7 +62,8 @@ export class RawSocket {
     for (;;) {
       for (; seen < this.frames.length; seen++) if (match(this.frames[seen]!)) return this.frames[seen]!;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`);
+      if (left <= 0)
+        throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
