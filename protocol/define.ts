@@ -32,11 +32,15 @@ export interface MethodDef<
 }
 
 /** A notification the hub pushes. `logged` ones go through the event log and carry `cursor`. */
-export interface NotificationDef<N extends string = string, P extends WireSchema = WireSchema> {
+export interface NotificationDef<
+  N extends string = string,
+  P extends WireSchema = WireSchema,
+  L extends boolean = boolean,
+> {
   readonly name: N;
   readonly summary: string;
   readonly params: P;
-  readonly logged: boolean;
+  readonly logged: L;
 }
 
 /** A call the hub makes to an app, answered by an ordinary response frame. */
@@ -62,9 +66,9 @@ export const defineMethod = <
   def: MethodDef<N, P, R, E, C>,
 ): MethodDef<N, P, R, E, C> => def;
 
-export const defineNotification = <const N extends string, P extends WireSchema>(
-  def: NotificationDef<N, P>,
-): NotificationDef<N, P> => def;
+export const defineNotification = <const N extends string, P extends WireSchema, const L extends boolean>(
+  def: NotificationDef<N, P, L>,
+): NotificationDef<N, P, L> => def;
 
 export const defineCallback = <const N extends string, P extends WireSchema, R extends WireSchema>(
   def: CallbackDef<N, P, R>,
