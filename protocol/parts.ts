@@ -1,23 +1,9 @@
 import { Schema } from "effect";
 import { ConversationId, MessageId, TaskId, Timestamp } from "./shapes.ts";
 import { IntentName } from "./intents/names.ts";
+import { HttpUrl } from "./url.ts";
 
-/** An absolute http(s) URL. */
-export const HttpUrl = Schema.String.pipe(
-  Schema.maxLength(4096),
-  Schema.filter(
-    (s) => {
-      if (!/^https?:\/\//i.test(s)) return false;
-      try {
-        new URL(s);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: () => "an absolute http(s) URL", jsonSchema: { format: "uri" } },
-  ),
-).annotations({ identifier: "HttpUrl" });
+export { HttpUrl };
 
 const MimeType = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255));
 
