@@ -10,7 +10,7 @@ export * from "./openrpc.ts";
 export * from "./intents/names.ts";
 export * from "./intents/payloads.ts";
 export * from "./intents/schemas.ts";
-export { DateTime, Did, DID_PREFIX, agentIdOfDid, isDateTime } from "./intents/fields.ts";
+export { DateTime, Did, agentIdOfDid, isDateTime } from "./intents/fields.ts";
 export * as Methods from "./methods/index.ts";
 export * as Notifications from "./notifications.ts";
 export * as Callbacks from "./callbacks.ts";

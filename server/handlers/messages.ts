@@ -55,11 +55,12 @@ export const messageHandlers = (hub: HubContext) => {
 
       const id = newId("message") as MessageId;
       const createdAt = nowIso();
-      const correlationId =
-        sent && checkIntent(storage, { conversation: rec, senderId: me, messageId: id }, sent, raise).correlationId;
       let recipients: ReadonlyArray<string> | undefined;
       const app = storage.apps.get(rec.appId);
       if (app?.manifest.hooks?.messageAuthorize) {
+        // Intent rules come before the hook (5.4); without a hook, the write job's run is enough.
+        const correlationId =
+          sent && checkIntent(storage, { conversation: rec, senderId: me, messageId: id }, sent, raise).correlationId;
         const outcome = await hub.callbacks.call(rec.appId, Callbacks.MessageAuthorizeCallback, {
           taskId: rec.taskId,
           conversationId: rec.conversation.id,

@@ -1,4 +1,11 @@
-import { decodeIntentPayload, prefixIssues, type AnyIntent, type Part, type Raise } from "../../protocol/index.ts";
+import {
+  decodeIntentPayload,
+  prefixIssues,
+  type AnyIntent,
+  type IntentPart,
+  type Part,
+  type Raise,
+} from "../../protocol/index.ts";
 
 /** The intent part of a message, its payload decoded. */
 export interface SentIntent {
@@ -29,7 +36,7 @@ export const readIntent = (parts: ReadonlyArray<Part>, raise: Raise<"InvalidPara
     );
   }
   const index = indexes[0]!;
-  const part = parts[index] as Extract<Part, { type: "intent" }>;
+  const part = parts[index] as IntentPart;
   const decoded = decodeIntentPayload(part.intent, part.payload);
   if (!decoded.ok) {
     return raise(
