@@ -45,5 +45,12 @@ const decoders = Object.fromEntries(intentNames.map((name) => [name, decoderOf(i
 };
 
 /** Check a payload against its intent's strict schema; issue paths are relative to the payload. */
-export const decodeIntentPayload = <N extends IntentName>(intent: N, payload: unknown): Decoded<IntentPayload<N>> =>
-  decoders[intent](payload);
+export const decodeIntentPayload = <N extends IntentName>(intent: N, payload: unknown): Decoded<IntentPayload<N>> => {
+  // JSON has no undefined: an undefined payload was left out.
+  if (payload === undefined) return { ok: false, issues: [{ path: [], message: "is missing" }] };
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    const got = payload === null ? "null" : Array.isArray(payload) ? "an array" : typeof payload;
+    return { ok: false, issues: [{ path: [], message: `expected the ${intent} payload, an object, got ${got}` }] };
+  }
+  return decoders[intent](payload);
+};

@@ -106,6 +106,15 @@ describe("intent parts and DIDs", () => {
     });
   });
 
+  it("refuses an intent part without a payload, naming the missing payload", async () => {
+    const { agents, ref } = await room(t);
+    const err = await rejects(
+      agents[0]!.client.call("messages/send", { ...ref, parts: [{ type: "intent", intent: "ping" }] } as never),
+      "InvalidParams",
+    );
+    expect(err.data).toEqual({ issues: [{ path: ["parts", 0, "payload"], message: "is missing" }] });
+  });
+
   it("refuses an unknown intent name at parts[i].intent, with one issue", async () => {
     const { agents, ref } = await room(t);
     const err = await rejects(
