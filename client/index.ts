@@ -8,3 +8,4 @@ export {
 } from "./client.ts";
 export type * from "./types.ts";
 export { RpcError, type ErrorTag } from "../protocol/index.ts";
+export * from "./intents.ts";

@@ -1,23 +1,10 @@
-import { Schema } from "effect";
+import { Schema, SchemaAST } from "effect";
 import { ConversationId, MessageId, TaskId, Timestamp } from "./shapes.ts";
-import { IntentName } from "./intents/names.ts";
+import { IntentName, intentNames } from "./intents/names.ts";
+import { intentPayloads } from "./intents/payloads.ts";
+import { HttpUrl } from "./url.ts";
 
-/** An absolute http(s) URL. */
-export const HttpUrl = Schema.String.pipe(
-  Schema.maxLength(4096),
-  Schema.filter(
-    (s) => {
-      if (!/^https?:\/\//i.test(s)) return false;
-      try {
-        new URL(s);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: () => "an absolute http(s) URL", jsonSchema: { format: "uri" } },
-  ),
-).annotations({ identifier: "HttpUrl" });
+export { HttpUrl };
 
 const MimeType = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255));
 
@@ -50,17 +37,32 @@ export const CorrelationId = Schema.String.pipe(Schema.minLength(1), Schema.maxL
   identifier: "CorrelationId",
 });
 
+/** What an intent part is once its payload has passed the second step: one variant per intent. */
+const TypedIntentPart = Schema.Union(
+  ...intentNames.map((intent) =>
+    Schema.Struct({
+      type: Schema.Literal("intent"),
+      intent: Schema.Literal(intent),
+      payload: intentPayloads[intent],
+      correlationId: Schema.optional(CorrelationId),
+    }).annotations({ identifier: `IntentPart.${intent}` }),
+  ),
+);
+
 /**
  * The envelope of an intent part. The payload is checked against the
  * intent's own strict schema in a second step (section 8), so that its
  * issues name paths inside the payload rather than a fifteen-way union.
+ * Its JSON Schema (rpc.discover) is the typed union, keyed by intent.
  */
 export const IntentPart = Schema.Struct({
   type: Schema.Literal("intent"),
   intent: IntentName,
   payload: Schema.Unknown,
   correlationId: Schema.optional(CorrelationId),
-}).annotations({ identifier: "IntentPart" });
+}).annotations({ identifier: "IntentPart", [SchemaAST.SurrogateAnnotationId]: TypedIntentPart.ast });
+
+export type IntentPart = typeof IntentPart.Type;
 
 export const Part = Schema.Union(TextPart, DataPart, FilePart, ImagePart, IntentPart).annotations({
   identifier: "Part",

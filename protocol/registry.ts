@@ -8,6 +8,7 @@ import * as messages from "./methods/messages.ts";
 import * as directory from "./methods/directory.ts";
 import * as system from "./methods/system.ts";
 import * as events from "./methods/events.ts";
+import * as cards from "./methods/cards.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
 
@@ -47,6 +48,9 @@ export const methods = [
   directory.PresenceSubscribe,
   events.EventsReplay,
   events.EventsAck,
+  cards.AgentCardUpdate,
+  cards.AgentCardGet,
+  cards.IntentsSchemas,
 ] as const;
 
 export const notificationDefs = [

@@ -94,6 +94,12 @@ export const makeMessages = (db: Db) => {
   const backwardCorrelated = db.prepare<[number, string, number, number, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND correlation_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   );
+  const latestRequest = db.prepare<[number, string, string], PlacedRow>(
+    `${PLACED} WHERE m.conversation_pk = ? AND m.correlation_id = ? AND m.retracted_at IS NULL
+       AND EXISTS (SELECT 1 FROM json_each(m.parts) p
+                   WHERE p.value ->> '$.type' = 'intent' AND p.value ->> '$.intent' = ?)
+     ORDER BY m.seq DESC LIMIT 1`,
+  );
   const retract = db.prepare(
     "UPDATE messages SET parts = '[]', retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
   );
@@ -139,6 +145,11 @@ export const makeMessages = (db: Db) => {
         rows.reverse();
       }
       return rows.map((r) => toMessage(r, place));
+    },
+    /** The newest message of the conversation, not retracted, holding that intent under that correlation id. */
+    latestRequest(conversationPk: number, correlationId: string, intent: string): StoredMessage | undefined {
+      const r = latestRequest.get(conversationPk, correlationId, intent);
+      return r && toStored(r);
     },
     /** Empty a message's parts and stamp it retracted; false when it already was. */
     retract: (id: string, at: string): boolean => retract.run(at, id).changes > 0,

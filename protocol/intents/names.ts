@@ -1,4 +1,4 @@
-import { Schema } from "effect";
+import { OneOf } from "./kit.ts";
 
 /** The fifteen intents of section 8, and which response answers which request. */
 export const intentNames = [
@@ -19,7 +19,7 @@ export const intentNames = [
   "multi_party_sync",
 ] as const;
 
-export const IntentName = Schema.Literal(...intentNames).annotations({ identifier: "IntentName" });
+export const IntentName = OneOf(...intentNames).annotations({ identifier: "IntentName" });
 export type IntentName = typeof IntentName.Type;
 
 /** Request intent → the response intent that answers it. */
@@ -33,3 +33,13 @@ export const responseOf = {
 
 export type RequestIntent = keyof typeof responseOf;
 export type ResponseIntent = (typeof responseOf)[RequestIntent];
+
+/** Response intent → the request intent it answers. */
+export const requestOf = Object.fromEntries(
+  Object.entries(responseOf).map(([request, response]) => [response, request]),
+) as {
+  readonly [R in RequestIntent as (typeof responseOf)[R]]: R;
+};
+
+export const isRequestIntent = (intent: IntentName): intent is RequestIntent => Object.hasOwn(responseOf, intent);
+export const isResponseIntent = (intent: IntentName): intent is ResponseIntent => Object.hasOwn(requestOf, intent);

@@ -6,3 +6,4 @@ export * from "./messages.ts";
 export * from "./directory.ts";
 export * from "./system.ts";
 export * from "./events.ts";
+export * from "./cards.ts";

@@ -2,6 +2,7 @@ import type { HubContext } from "../hub-context.ts";
 import type { Implementation } from "../rpc.ts";
 import { adminHandlers } from "./admin.ts";
 import { authHandlers } from "./auth.ts";
+import { cardHandlers } from "./cards.ts";
 import { conversationHandlers } from "./conversations.ts";
 import { directoryHandlers } from "./directory.ts";
 import { eventHandlers } from "./events.ts";
@@ -19,4 +20,5 @@ export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unkno
   ...messageHandlers(hub),
   ...directoryHandlers(hub),
   ...eventHandlers(hub),
+  ...cardHandlers(hub),
 ];

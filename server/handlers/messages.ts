@@ -11,6 +11,9 @@ import { encodeCursor, newId, nowIso, type ConversationRecord } from "../../stor
 import type { HubContext } from "../hub-context.ts";
 import { implement } from "../rpc.ts";
 import { memberConversation, requireActive } from "./access.ts";
+import { readIntent } from "../intents/read.ts";
+import { retractMessage } from "../intents/retract.ts";
+import { checkIntent } from "../intents/rules.ts";
 import { DEFAULT_LIMIT, readCursor } from "./paging.ts";
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
@@ -45,6 +48,7 @@ export const messageHandlers = (hub: HubContext) => {
           issues: [{ path: ["parts"], message: `the parts total more than ${MAX_PARTS_JSON_BYTES} bytes of JSON` }],
         });
       }
+      const sent = readIntent(p.parts, raise);
       if (p.replyToId !== undefined && !storage.messages.isIn(p.replyToId, rec.pk)) {
         return raise("MessageNotFound", {}, "replyToId names no message of this conversation.");
       }
@@ -54,6 +58,9 @@ export const messageHandlers = (hub: HubContext) => {
       let recipients: ReadonlyArray<string> | undefined;
       const app = storage.apps.get(rec.appId);
       if (app?.manifest.hooks?.messageAuthorize) {
+        // Intent rules come before the hook (5.4); without a hook, the write job's run is enough.
+        const correlationId =
+          sent && checkIntent(storage, { conversation: rec, senderId: me, messageId: id }, sent, raise).correlationId;
         const outcome = await hub.callbacks.call(rec.appId, Callbacks.MessageAuthorizeCallback, {
           taskId: rec.taskId,
           conversationId: rec.conversation.id,
@@ -64,6 +71,7 @@ export const messageHandlers = (hub: HubContext) => {
             senderId: me,
             parts: p.parts,
             ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
+            ...(correlationId !== undefined ? { correlationId } : {}),
             createdAt,
           },
         });
@@ -86,6 +94,8 @@ export const messageHandlers = (hub: HubContext) => {
           if (prior) return { message: prior.message };
         }
         const current = sendable(p.taskId, p.conversationId, me, raise);
+        const intent =
+          sent && checkIntent(storage, { conversation: current, senderId: me, messageId: id }, sent, raise);
         const participants = storage.conversations.participants(current.pk);
         const chosen = recipients === undefined ? undefined : new Set(recipients);
         const to = participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));
@@ -97,6 +107,7 @@ export const messageHandlers = (hub: HubContext) => {
           senderId: me,
           partsJson,
           replyToId: p.replyToId,
+          correlationId: intent?.correlationId,
           clientMessageId: p.clientMessageId,
           createdAt,
         });
@@ -108,6 +119,7 @@ export const messageHandlers = (hub: HubContext) => {
           senderId: me,
           parts: p.parts,
           ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
+          ...(intent?.correlationId !== undefined ? { correlationId: intent.correlationId } : {}),
           createdAt,
         };
         tx.emit(Notifications.MessageReceived, to, {
@@ -115,6 +127,7 @@ export const messageHandlers = (hub: HubContext) => {
           conversationId: message.conversationId,
           message,
         });
+        if (intent?.retractTarget !== undefined) retractMessage(storage, tx, current, intent.retractTarget, createdAt);
         return { message };
       });
     }),

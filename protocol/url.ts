@@ -1,0 +1,18 @@
+import { Schema } from "effect";
+
+/** An absolute http(s) URL. */
+export const HttpUrl = Schema.String.pipe(
+  Schema.maxLength(4096),
+  Schema.filter(
+    (s) => {
+      if (!/^https?:\/\//i.test(s)) return false;
+      try {
+        new URL(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: () => "an absolute http(s) URL", jsonSchema: { format: "uri" } },
+  ),
+).annotations({ identifier: "HttpUrl" });

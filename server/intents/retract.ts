@@ -1,0 +1,23 @@
+import { Notifications, type MessageId } from "../../protocol/index.ts";
+import type { ConversationRecord, Storage } from "../../storage/index.ts";
+import type { Tx } from "../committer.ts";
+
+/**
+ * Tombstone a message (parts emptied, retractedAt set) and tell every
+ * participant through the event log. A message already retracted keeps its
+ * first tombstone and nobody is told twice.
+ */
+export const retractMessage = (
+  storage: Storage,
+  tx: Tx,
+  rec: ConversationRecord,
+  messageId: MessageId,
+  at: string,
+): void => {
+  if (!storage.messages.retract(messageId, at)) return;
+  tx.emit(Notifications.MessageRetracted, storage.conversations.participants(rec.pk), {
+    taskId: rec.taskId,
+    conversationId: rec.conversation.id,
+    messageId,
+  });
+};
