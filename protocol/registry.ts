@@ -10,6 +10,11 @@ import * as system from "./methods/system.ts";
 import * as events from "./methods/events.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
+import * as actions from "./actions/methods.ts";
+import * as authority from "./actions/authority.ts";
+import * as actionEvents from "./actions/events.ts";
+import * as actionNotifications from "./actions/notifications.ts";
+import * as actionCallbacks from "./actions/callbacks.ts";
 
 /** Every method a client may call, in the order rpc.discover lists them. */
 export const methods = [
@@ -47,6 +52,20 @@ export const methods = [
   directory.PresenceSubscribe,
   events.EventsReplay,
   events.EventsAck,
+  actions.ActionsList,
+  actions.ActionsInvoke,
+  actions.ActionsConfirm,
+  actions.ActionsBatch,
+  actions.AppManifestUpdate,
+  actions.EventsSubscribe,
+  authority.ConsentRequest,
+  authority.ConsentList,
+  authority.ConsentApprove,
+  authority.ConsentReject,
+  authority.GrantsList,
+  authority.GrantsRevoke,
+  authority.AdminGrantCreate,
+  authority.AuthDiagnose,
 ] as const;
 
 export const notificationDefs = [
@@ -62,9 +81,19 @@ export const notificationDefs = [
   notifications.MessageReceived,
   notifications.MessageRetracted,
   notifications.PresenceChanged,
+  actionNotifications.ConsentRequested,
+  actionNotifications.ConsentApproved,
+  actionNotifications.ConsentRejected,
+  actionNotifications.GrantRevoked,
+  actionNotifications.ActionConfirmationRequested,
+  ...actionEvents.eventDefs,
 ] as const;
 
-export const callbackDefs = [callbacks.TaskCreateCallback, callbacks.MessageAuthorizeCallback] as const;
+export const callbackDefs = [
+  callbacks.TaskCreateCallback,
+  callbacks.MessageAuthorizeCallback,
+  actionCallbacks.ActionExecuteCallback,
+] as const;
 
 export type AnyMethod = (typeof methods)[number];
 export type MethodName = AnyMethod["name"];
