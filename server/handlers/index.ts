@@ -8,6 +8,8 @@ import { eventHandlers } from "./events.ts";
 import { messageHandlers } from "./messages.ts";
 import { systemHandlers } from "./system.ts";
 import { taskHandlers } from "./tasks.ts";
+import { actionHandlers } from "./actions.ts";
+import { authorityHandlers } from "./authority.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unknown>): Implementation[] => [
@@ -19,4 +21,6 @@ export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unkno
   ...messageHandlers(hub),
   ...directoryHandlers(hub),
   ...eventHandlers(hub),
+  ...actionHandlers(hub),
+  ...authorityHandlers(hub),
 ];
