@@ -8,3 +8,13 @@ export {
 } from "./client.ts";
 export type * from "./types.ts";
 export { RpcError, type ErrorTag } from "../protocol/index.ts";
+export {
+  Actions,
+  actionsOf,
+  confirmationIdOf,
+  invokeOverHttp,
+  type ActionCall,
+  type ActionHandler,
+  type HttpActionAnswer,
+  type InvokeOptions,
+} from "./actions.ts";
