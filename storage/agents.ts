@@ -46,9 +46,9 @@ export const makeAgents = (db: Db) => {
   const cardsOf = db.prepare<[string], { id: string; card: string | null }>(
     "SELECT id, card FROM agents WHERE id IN (SELECT value FROM json_each(?))",
   );
-  const list = db.prepare<[string, string, string, number], AgentRow>(
+  const list = db.prepare<[string, string, string, string, number], AgentRow>(
     `SELECT ${columns} FROM agents
-     WHERE name > ? AND (? = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ?4 ESCAPE '\\')
+     WHERE name > ? AND (? = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
      ORDER BY name LIMIT ?`,
   );
 
@@ -94,7 +94,7 @@ export const makeAgents = (db: Db) => {
     /** The directory, by name, after `afterName`; `query` matches name or display name. */
     list(query: string, afterName: string, limit: number): AgentWithCard[] {
       const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return list.all(afterName, query, like, limit).map(withCard);
+      return list.all(afterName, query, like, like, limit).map(withCard);
     },
   };
 };
