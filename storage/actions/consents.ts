@@ -41,8 +41,8 @@ export const makeConsents = (db: Db) => {
   const answer = db.prepare(
     "UPDATE consents SET status = ?, answered_at = ?, grant_id = ? WHERE id = ? AND status = 'pending'",
   );
-  const forUser = db.prepare<[string, string | null, number, number], ConsentRow>(
-    `SELECT * FROM consents WHERE user_id = ? AND (?2 IS NULL OR status = ?2) AND pk < ? ORDER BY pk DESC LIMIT ?`,
+  const forUser = db.prepare<[string, string | null, string | null, number, number], ConsentRow>(
+    "SELECT * FROM consents WHERE user_id = ? AND (? IS NULL OR status = ?) AND pk < ? ORDER BY pk DESC LIMIT ?",
   );
 
   return {
@@ -71,7 +71,9 @@ export const makeConsents = (db: Db) => {
       beforePk: number,
       limit: number,
     ): ConsentRecord[] =>
-      forUser.all(userId, status ?? null, beforePk, limit).map((r) => ({ pk: r.pk, consent: toConsent(r) })),
+      forUser
+        .all(userId, status ?? null, status ?? null, beforePk, limit)
+        .map((r) => ({ pk: r.pk, consent: toConsent(r) })),
   };
 };
 export type Consents = ReturnType<typeof makeConsents>;
