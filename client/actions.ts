@@ -26,6 +26,9 @@ export interface InvokeOptions {
 }
 
 type Params = Record<string, unknown>;
+/** A built-in action's params and result are typed by its declaration; an app's are plain JSON. */
+type ParamsFor<A extends string> = A extends BuiltinActionId ? NoInfer<BuiltinParams<A>> : Params;
+type ResultFor<A extends string> = A extends BuiltinActionId ? BuiltinResult<A> : unknown;
 
 /** What an app-served action's handler gets besides its params. */
 export interface ActionCall {
@@ -67,14 +70,9 @@ export class Actions {
   }
 
   /** Invoke an action; built-in ones are typed, app ones answer what their output schema says. */
-  invoke<A extends BuiltinActionId>(
-    action: A,
-    params: BuiltinParams<A>,
-    options?: InvokeOptions,
-  ): Promise<BuiltinResult<A>>;
-  invoke(action: string, params: Params, options?: InvokeOptions): Promise<unknown>;
-  async invoke(action: string, params: Params, options?: InvokeOptions): Promise<unknown> {
-    return (await this.client.call("actions/invoke", invokeParams(action, params, options))).result;
+  async invoke<A extends string>(action: A, params: ParamsFor<A>, options?: InvokeOptions): Promise<ResultFor<A>> {
+    return (await this.client.call("actions/invoke", invokeParams(action, params as Params, options)))
+      .result as ResultFor<A>;
   }
 
   /**
@@ -82,24 +80,12 @@ export class Actions {
    * (e.g. until the user answered actions/confirm) and repeat the call with
    * the confirmation, keeping the same idempotency key.
    */
-  invokeConfirmed<A extends BuiltinActionId>(
+  async invokeConfirmed<A extends string>(
     action: A,
-    params: BuiltinParams<A>,
-    approved: (confirmationId: string) => Promise<void>,
-    options?: InvokeOptions,
-  ): Promise<BuiltinResult<A>>;
-  invokeConfirmed(
-    action: string,
-    params: Params,
-    approved: (confirmationId: string) => Promise<void>,
-    options?: InvokeOptions,
-  ): Promise<unknown>;
-  async invokeConfirmed(
-    action: string,
-    params: Params,
+    params: ParamsFor<A>,
     approved: (confirmationId: string) => Promise<void>,
     options: InvokeOptions = {},
-  ): Promise<unknown> {
+  ): Promise<ResultFor<A>> {
     try {
       return await this.invoke(action, params, options);
     } catch (error) {
