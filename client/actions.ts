@@ -1,7 +1,6 @@
 import {
   RpcError,
   type ActionContext,
-  type ActionDeclaration,
   type BatchResult,
   type BuiltinActionId,
   type BuiltinParams,
@@ -151,8 +150,8 @@ export class Actions {
   // The app side (7.1, 7.4, 7.7).
 
   /** Replace this app's declared actions; answers their catalog entries. */
-  async declare(actions: ReadonlyArray<ActionDeclaration>): Promise<ReadonlyArray<CatalogEntry>> {
-    return (await this.client.call("app/manifest/update", { actions: actions as never })).actions;
+  async declare(actions: ParamsInput<"app/manifest/update">["actions"]): Promise<ReadonlyArray<CatalogEntry>> {
+    return (await this.client.call("app/manifest/update", { actions })).actions;
   }
 
   /**
