@@ -38,6 +38,16 @@ export type ConnectionEvent =
 /** Close codes after which reconnecting cannot help. */
 const FINAL_CLOSE_CODES = new Set([4401, 4403]);
 
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/**
+ * `handle` as one overload per callback, so each handler is typed by its
+ * callback's own signature rather than through inference over all of them
+ * (which widened literal answers such as `{verdict: "accept"}`).
+ */
+export type HandleCallback = UnionToIntersection<
+  { [N in CallbackName]: (method: N, handler: CallbackHandler<N>) => () => void }[CallbackName]
+>;
+
 interface Pending {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -132,11 +142,11 @@ export class SwitchboardClient {
     });
   }
 
-  /** Serve a callback the hub makes to apps (task/create, message/authorize). */
-  handle<N extends CallbackName>(method: N, handler: CallbackHandler<N>): () => void {
-    this.callbackHandlers.set(method, handler as (params: never) => unknown);
+  /** Serve a callback the hub makes to apps (task/create, message/authorize, action/execute). */
+  readonly handle: HandleCallback = ((method: string, handler: (params: never) => unknown) => {
+    this.callbackHandlers.set(method, handler);
     return () => this.callbackHandlers.delete(method);
-  }
+  }) as HandleCallback;
 
   onConnection(listener: (event: ConnectionEvent) => void): () => void {
     this.stateListeners.add(listener);

@@ -9,3 +9,13 @@ export {
 export type * from "./types.ts";
 export { RpcError, type ErrorTag } from "../protocol/index.ts";
 export * from "./intents.ts";
+export {
+  Actions,
+  actionsOf,
+  confirmationIdOf,
+  invokeOverHttp,
+  type ActionCall,
+  type ActionHandler,
+  type HttpActionAnswer,
+  type InvokeOptions,
+} from "./actions.ts";

@@ -163,7 +163,7 @@ export const errorTable = {
     -32038,
     503,
     "The app that serves this action is not connected or did not answer in time; retry later.",
-    {},
+    Reason,
     true,
   ),
   IntentNotSupported: spec(

@@ -15,3 +15,4 @@ export * as Methods from "./methods/index.ts";
 export * as Notifications from "./notifications.ts";
 export * as Callbacks from "./callbacks.ts";
 export type { ConversationAction } from "./methods/conversations.ts";
+export * from "./actions/index.ts";

@@ -11,6 +11,11 @@ import * as events from "./methods/events.ts";
 import * as cards from "./methods/cards.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
+import * as actions from "./actions/methods.ts";
+import * as authority from "./actions/authority.ts";
+import * as actionEvents from "./actions/events.ts";
+import * as actionNotifications from "./actions/notifications.ts";
+import * as actionCallbacks from "./actions/callbacks.ts";
 
 /** Every method a client may call, in the order rpc.discover lists them. */
 export const methods = [
@@ -51,6 +56,20 @@ export const methods = [
   cards.AgentCardUpdate,
   cards.AgentCardGet,
   cards.IntentsSchemas,
+  actions.ActionsList,
+  actions.ActionsInvoke,
+  actions.ActionsConfirm,
+  actions.ActionsBatch,
+  actions.AppManifestUpdate,
+  actions.EventsSubscribe,
+  authority.ConsentRequest,
+  authority.ConsentList,
+  authority.ConsentApprove,
+  authority.ConsentReject,
+  authority.GrantsList,
+  authority.GrantsRevoke,
+  authority.AdminGrantCreate,
+  authority.AuthDiagnose,
 ] as const;
 
 export const notificationDefs = [
@@ -66,9 +85,19 @@ export const notificationDefs = [
   notifications.MessageReceived,
   notifications.MessageRetracted,
   notifications.PresenceChanged,
+  actionNotifications.ConsentRequested,
+  actionNotifications.ConsentApproved,
+  actionNotifications.ConsentRejected,
+  actionNotifications.GrantRevoked,
+  actionNotifications.ActionConfirmationRequested,
+  ...actionEvents.eventDefs,
 ] as const;
 
-export const callbackDefs = [callbacks.TaskCreateCallback, callbacks.MessageAuthorizeCallback] as const;
+export const callbackDefs = [
+  callbacks.TaskCreateCallback,
+  callbacks.MessageAuthorizeCallback,
+  actionCallbacks.ActionExecuteCallback,
+] as const;
 
 export type AnyMethod = (typeof methods)[number];
 export type MethodName = AnyMethod["name"];

@@ -63,6 +63,16 @@ export const optionSpecs = {
     7 * 24 * 3600 * 1000,
     "How long unacknowledged events are kept (e.g. 7d, 12h, 30m).",
   ),
+  "confirmation-ttl": opt(
+    "duration",
+    10 * 60 * 1000,
+    "How long an action confirmation (actions/confirm, then the repeated call) stays valid (e.g. 10m).",
+  ),
+  "idempotency-ttl": opt(
+    "duration",
+    24 * 3600 * 1000,
+    "How long an idempotency key's stored response is kept per (principal, key) (e.g. 24h).",
+  ),
   "shutdown-grace-ms": opt(
     "duration",
     5_000,

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { openStorage, nowIso, type Storage } from "../storage/index.ts";
+import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { Committer } from "./committer.ts";
 import { ConfigError, type Config } from "./config.ts";
@@ -100,7 +101,15 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
-    createHttpHandler({ storage, dispatcher, metrics, log, openrpc, maxBodyBytes: config.maxFrameBytes }),
+    createHttpHandler({
+      storage,
+      dispatcher,
+      metrics,
+      log,
+      openrpc,
+      maxBodyBytes: config.maxFrameBytes,
+      routes: actionRoutes({ storage, dispatcher }),
+    }),
   );
   server.on("upgrade", transport.onUpgrade);
   server.on("clientError", (_err, socket) => socket.destroy());

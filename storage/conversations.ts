@@ -87,22 +87,25 @@ export const makeConversations = (db: Db) => {
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
   const markRead = db.prepare(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?1)))
-     WHERE conversation_pk = ?1 AND agent_id = ?`,
+    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?)))
+     WHERE conversation_pk = ? AND agent_id = ?`,
   );
   const unread = db.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  const forAgent = db.prepare<[string, string | null, number, number], ConversationRow & { last_read_seq: number }>(
+  const forAgent = db.prepare<
+    [string, string | null, string | null, string | null, number, number],
+    ConversationRow & { last_read_seq: number }
+  >(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+     WHERE p.agent_id = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
-  const forTask = db.prepare<[number, string | null, number, number], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+  const forTask = db.prepare<[number, string | null, string | null, string | null, number, number], ConversationRow>(
+    `${SELECT} WHERE c.task_pk = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
 
   const participantIds = (pk: number): AgentId[] => participants.all(pk).map((r) => r.agent_id as AgentId);
@@ -139,7 +142,7 @@ export const makeConversations = (db: Db) => {
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
     nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
     markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run(seq, pk, agentId);
+      markRead.run(seq, pk, pk, agentId);
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
     listForAgent(
@@ -147,14 +150,16 @@ export const makeConversations = (db: Db) => {
       after: readonly [string, number] | undefined,
       limit: number,
     ): ConversationListEntry[] {
-      return forAgent.all(agentId, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      const at = after?.[0] ?? null;
+      return forAgent.all(agentId, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
       }));
     },
     listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      return forTask.all(taskPk, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      const at = after?.[0] ?? null;
+      return forTask.all(taskPk, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: 0,

@@ -7,6 +7,7 @@ import { makeTasks } from "./tasks.ts";
 import { makeConversations } from "./conversations.ts";
 import { makeMessages } from "./messages.ts";
 import { makeEvents } from "./events.ts";
+import { makeActionStorage } from "./actions/index.ts";
 
 /**
  * The hub's storage: one module per aggregate, each a set of plain
@@ -26,6 +27,7 @@ export const fromDb = (db: Db) => ({
   conversations: makeConversations(db),
   messages: makeMessages(db),
   events: makeEvents(db),
+  actions: makeActionStorage(db),
   close: () => db.close(),
 });
 
@@ -41,3 +43,4 @@ export type { AgentWithCard } from "./agents.ts";
 export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";
 export { encodeCursor, decodeCursor, page, type CursorKey } from "./paging.ts";
+export type * from "./actions/index.ts";

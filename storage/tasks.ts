@@ -64,13 +64,13 @@ export const makeTasks = (db: Db) => {
     `SELECT value FROM json_each(?) WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  const forAgent = db.prepare<[string, number, string | null, number], TaskRow>(
+  const forAgent = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (?3 IS NULL OR t.status = ?3)
+     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (? IS NULL OR t.status = ?)
      ORDER BY p.task_pk DESC LIMIT ?`,
   );
-  const forApp = db.prepare<[string, number, string | null, number], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?`,
+  const forApp = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (? IS NULL OR status = ?) ORDER BY pk DESC LIMIT ?`,
   );
 
   return {
@@ -123,10 +123,10 @@ export const makeTasks = (db: Db) => {
     },
     /** Newest first, strictly older than `beforePk`. */
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all(agentId, beforePk, status ?? null, limit).map(toRecord);
+      return forAgent.all(agentId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
     },
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all(appId, beforePk, status ?? null, limit).map(toRecord);
+      return forApp.all(appId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
     },
   };
 };

@@ -2,12 +2,18 @@ import { Methods } from "../../protocol/index.ts";
 import type { HubContext } from "../hub-context.ts";
 import { CloseCode } from "../limits.ts";
 import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
+import { checkActionNamespace } from "../actions/manifest.ts";
 import { implement } from "../rpc.ts";
 
 export const adminHandlers = (hub: HubContext) => {
   const { storage } = hub;
   return [
-    implement(Methods.AdminAppCreate, (p, { raise }) => hub.commit(() => createApp(storage, p, raise))),
+    implement(Methods.AdminAppCreate, (p, { raise }) =>
+      hub.commit(() => {
+        checkActionNamespace(p.name, p.manifest?.actions, raise);
+        return createApp(storage, p, raise);
+      }),
+    ),
     implement(Methods.AdminAgentCreate, (p, { raise }) => hub.commit(() => createAgent(storage, p, raise))),
     implement(Methods.AdminUserCreate, (p) => hub.commit(() => createUser(storage, p))),
 

@@ -9,6 +9,8 @@ import { eventHandlers } from "./events.ts";
 import { messageHandlers } from "./messages.ts";
 import { systemHandlers } from "./system.ts";
 import { taskHandlers } from "./tasks.ts";
+import { actionHandlers } from "./actions.ts";
+import { authorityHandlers } from "./authority.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unknown>): Implementation[] => [
@@ -21,4 +23,6 @@ export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unkno
   ...directoryHandlers(hub),
   ...eventHandlers(hub),
   ...cardHandlers(hub),
+  ...actionHandlers(hub),
+  ...authorityHandlers(hub),
 ];
