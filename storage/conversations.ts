@@ -86,23 +86,25 @@ export const makeConversations = (db: Db) => {
   const nextSeq = db.prepare<[string, string, number], { last_seq: number }>(
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
-  const markRead = db.prepare(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?1)))
-     WHERE conversation_pk = ?1 AND agent_id = ?`,
+  // Named parameters: better-sqlite3 binds `?NNN` as a named parameter, so mixing it with `?` misbinds.
+  const markRead = db.prepare<[{ seq: number; pk: number; agentId: string }]>(
+    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(@seq, (SELECT last_seq FROM conversations WHERE pk = @pk)))
+     WHERE conversation_pk = @pk AND agent_id = @agentId`,
   );
   const unread = db.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  const forAgent = db.prepare<[string, string | null, number, number], ConversationRow & { last_read_seq: number }>(
+  type Keyset = { at: string | null; pk: number; limit: number };
+  const forAgent = db.prepare<[Keyset & { agentId: string }], ConversationRow & { last_read_seq: number }>(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+     WHERE p.agent_id = @agentId AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
-  const forTask = db.prepare<[number, string | null, number, number], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+  const forTask = db.prepare<[Keyset & { taskPk: number }], ConversationRow>(
+    `${SELECT} WHERE c.task_pk = @taskPk AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
 
   const participantIds = (pk: number): AgentId[] => participants.all(pk).map((r) => r.agent_id as AgentId);
@@ -139,7 +141,7 @@ export const makeConversations = (db: Db) => {
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
     nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
     markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run(seq, pk, agentId);
+      markRead.run({ seq, pk, agentId });
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
     listForAgent(
@@ -147,14 +149,14 @@ export const makeConversations = (db: Db) => {
       after: readonly [string, number] | undefined,
       limit: number,
     ): ConversationListEntry[] {
-      return forAgent.all(agentId, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      return forAgent.all({ agentId, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
       }));
     },
     listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      return forTask.all(taskPk, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      return forTask.all({ taskPk, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: 0,

@@ -64,13 +64,16 @@ export const makeTasks = (db: Db) => {
     `SELECT value FROM json_each(?) WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  const forAgent = db.prepare<[string, number, string | null, number], TaskRow>(
+  // Named parameters: better-sqlite3 binds `?NNN` as a named parameter, so mixing it with `?` misbinds.
+  type Page = { before: number; status: string | null; limit: number };
+  const forAgent = db.prepare<[Page & { agentId: string }], TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (?3 IS NULL OR t.status = ?3)
-     ORDER BY p.task_pk DESC LIMIT ?`,
+     WHERE p.agent_id = @agentId AND p.left_at IS NULL AND p.task_pk < @before AND (@status IS NULL OR t.status = @status)
+     ORDER BY p.task_pk DESC LIMIT @limit`,
   );
-  const forApp = db.prepare<[string, number, string | null, number], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?`,
+  const forApp = db.prepare<[Page & { appId: string }], TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = @appId AND pk < @before AND (@status IS NULL OR status = @status)
+     ORDER BY pk DESC LIMIT @limit`,
   );
 
   return {
@@ -123,10 +126,10 @@ export const makeTasks = (db: Db) => {
     },
     /** Newest first, strictly older than `beforePk`. */
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all(agentId, beforePk, status ?? null, limit).map(toRecord);
+      return forAgent.all({ agentId, before: beforePk, status: status ?? null, limit }).map(toRecord);
     },
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all(appId, beforePk, status ?? null, limit).map(toRecord);
+      return forApp.all({ appId, before: beforePk, status: status ?? null, limit }).map(toRecord);
     },
   };
 };
