@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import type { SwitchboardClient } from "../../client/index.ts";
-import type { AppManifest, Conversation, RpcError, Task } from "../../protocol/index.ts";
+import type { Agent, AppManifest, Conversation, RpcError, Task } from "../../protocol/index.ts";
 import type { Made, TestHub } from "./hub.ts";
 import type { RawSocket } from "./raw.ts";
 
@@ -10,7 +10,7 @@ import type { RawSocket } from "./raw.ts";
  * show deterministically what it did (and did not) receive.
  */
 
-export type Connected<T = unknown> = Made<T> & { readonly client: SwitchboardClient };
+export type Connected<T = Agent> = Made<T> & { readonly client: SwitchboardClient };
 
 /** An app, connected, that accepts every task and (when hooked) forwards every message. */
 export const acceptingApp = async (t: TestHub, params: { manifest?: AppManifest } = {}) => {
