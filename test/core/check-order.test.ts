@@ -141,6 +141,13 @@ describe("order of checks", () => {
   });
 
   describe("10.1 visibility", () => {
+    const send = (who: Connected, where: OpenTask) =>
+      who.client.call("messages/send", {
+        taskId: where.task.id,
+        conversationId: where.conversation.id,
+        parts: text("x"),
+      });
+
     it("an agent outside a task gets TaskNotFound from task/* and NotAParticipant from conversations and messages", async () => {
       for (const call of [
         () => carol.client.call("task/get", { taskId: active.task.id }),
@@ -174,13 +181,6 @@ describe("order of checks", () => {
       // Nothing changed.
       expect((await owner.client.call("task/get", { taskId: active.task.id })).task.status).toBe("active");
     });
-
-    const send = (who: Connected, where: OpenTask) =>
-      who.client.call("messages/send", {
-        taskId: where.task.id,
-        conversationId: where.conversation.id,
-        parts: text("x"),
-      });
   });
 
   describe("10.2 and 10.3 on the wire", () => {
