@@ -288,7 +288,7 @@ describe("section 6: events, delivery and resume", () => {
         await client.open();
         expect(events).toEqual([
           { type: "reset", oldestCursor: newest },
-          { type: "connected", resumed: true },
+          { type: "connected", resumed: false },
         ]);
         expect(client.cursor).toBe(newest);
         await client.close();
