@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TestHub } from "../helpers/hub.ts";
 import { rejects } from "../helpers/expect.ts";
 import { dataOf, nextClose } from "../helpers/scenario.ts";
-import type { MethodName } from "../../client/index.ts";
+import { connect, type MethodName } from "../../client/index.ts";
+import { resolveConfig } from "../../server/config.ts";
+import { startHub } from "../../server/hub.ts";
 
 const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const adminMethods = [
@@ -120,6 +125,29 @@ describe("section 2: admin methods", () => {
         expect(err.code).toBe(-32601);
         expect(err.message).toMatch(/rpc\.discover/);
       }
+    }
+  });
+
+  it("generates the admin token on the first start without SWITCHBOARD_ADMIN_TOKEN, and only then", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sb-admin-"));
+    const config = resolveConfig({}, {}, { port: 0, db: join(dir, "hub.db"), logLevel: "silent" });
+    try {
+      const first = await startHub(config);
+      const token = first.generatedAdminToken!;
+      expect(token).toMatch(/^sb_admin\.admin\.[A-Za-z0-9_-]{32,}$/);
+      const admin = await connect({ url: first.wsUrl, token, reconnect: false });
+      expect(admin.principal).toEqual({ type: "admin" });
+      await admin.close();
+      await first.close();
+
+      const second = await startHub(config);
+      expect(second.generatedAdminToken).toBeUndefined();
+      const again = await connect({ url: second.wsUrl, token, reconnect: false });
+      expect(again.principal).toEqual({ type: "admin" });
+      await again.close();
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -152,6 +152,39 @@ describe("section 6: events, delivery and resume", () => {
       expect(pushed.map((e) => messageOf(e).id)).toEqual([...missed, fresh].map((m) => m.id));
     });
 
+    it("a resume over more than a page of the log, with new events racing it, delivers each once, in order", async () => {
+      const carol = await t.connectedAgent();
+      const room = await openTask(alice, [carol]);
+      const { raw, hello } = await rawAuthed(t, carol.token);
+      await raw.close();
+      const burst = async (n: number, label: string) => {
+        const out: Message[] = [];
+        for (let i = 0; i < n; i += 100) {
+          out.push(
+            ...(await Promise.all(
+              Array.from({ length: Math.min(100, n - i) }, (_, j) => say(alice, room, `${label} ${i + j}`)),
+            )),
+          );
+        }
+        return out;
+      };
+      const missed = await burst(1500, "missed");
+      const again = await t.raw();
+      again.send({
+        jsonrpc: "2.0",
+        id: "resume",
+        method: "auth/connect",
+        params: { token: carol.token, resumeAfter: hello.cursor },
+      });
+      const racing = await burst(200, "racing");
+      const last = racing.at(-1)!;
+      await again.next(() => loggedFrames(again).some((f) => messageOf({ params: f.params! }).id === last.id), 30_000);
+      const pushed = asItems(loggedFrames(again));
+      expect(pushed).toEqual(await eventLog(carol.client, hello.cursor));
+      const ids = pushed.filter((e) => e.method === "message/received").map((e) => messageOf(e).id);
+      expect(ids).toEqual([...missed, ...racing].sort((a, b) => a.seq - b.seq).map((m) => m.id));
+    }, 60_000);
+
     it("a resume with nothing missed pushes nothing, then live events flow", async () => {
       const { raw, hello } = await rawAuthed(t, bob.token);
       await raw.close();
