@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TestHub } from "../helpers/hub.ts";
 import type { Frame } from "../helpers/raw.ts";
-import { eventLog, nextClose, rawAuthed, say } from "../helpers/scenario.ts";
+import { eventLog, nextClose, postRpc, rawAuthed, say } from "../helpers/scenario.ts";
 import { connect } from "../../client/index.ts";
 
 /** Graceful shutdown: calls in flight are answered, sockets close with 1001, the database is closed. */
@@ -44,6 +44,32 @@ describe("graceful shutdown", () => {
       expect((await eventLog(bob2)).map((e) => e.method)).toEqual(["task/created", "agent/conversation/created"]);
       const message = await say({ ...alice, client: alice2 }, { task, conversation: conversation! }, "after");
       expect(message.seq).toBe(1);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("answers a POST /rpc call in flight too", async () => {
+    const t = await TestHub.start();
+    try {
+      const [alice, bob] = await Promise.all([t.agent(), t.agent()]);
+      const app = await t.app();
+      const { raw: appSocket } = await rawAuthed(t, app.token);
+      const requested = postRpc(
+        t,
+        { jsonrpc: "2.0", id: 1, method: "task/request", params: { appId: app.id, invitedAgentIds: [bob.id] } },
+        alice.token,
+      );
+      const callback = (await appSocket.next((f) => !Array.isArray(f) && f.method === "task/create")) as Frame;
+      const stopping = t.hub.close();
+      appSocket.send({ jsonrpc: "2.0", id: callback.id, result: { verdict: "accept" } });
+      const answer = await requested;
+      expect(answer.status).toBe(200);
+      expect(answer.body.result.task.status).toBe("active");
+      await stopping;
+      await t.restart();
+      const bob2 = await t.connect(bob.token);
+      expect((await bob2.call("task/list", {})).items.map((x) => x.id)).toEqual([answer.body.result.task.id]);
     } finally {
       await t.stop();
     }
