@@ -250,14 +250,16 @@ describe("section 3: every error of the core hub, reached as a user would", () =
       owner.client.call("task/conversation/archive", { taskId: work.task.id, conversationId: other.conversation.id }),
       "ConversationNotFound",
     );
-    await rejects(
+    const err = await rejects(
       owner.client.call("task/conversation/archive", { taskId: work.task.id, conversationId: "cnv_nothing" }),
       "ConversationNotFound",
     );
+    expect(err.message).toMatch(/task\/conversation\/list/);
   });
 
   it("NotAParticipant (-32026): sending to or listing a conversation the caller is not in", async () => {
-    await rejects(say(carol, work, "let me in"), "NotAParticipant");
+    const err = await rejects(say(carol, work, "let me in"), "NotAParticipant");
+    expect(err.message).toMatch(/agent\/conversation\/list/);
     await rejects(
       carol.client.call("messages/list", { taskId: work.task.id, conversationId: work.conversation.id }),
       "NotAParticipant",
