@@ -85,6 +85,16 @@ describe("sections 5.1 and 5.2: tasks", () => {
       expect((await bob.client.call("task/list", {})).items).toEqual([]);
     });
 
+    it("refuses an initial conversation with an empty participants list (InvalidParams); nothing is stored", async () => {
+      const [alice, bob] = await agents(2);
+      const err = await rejects(
+        alice.client.call("task/request", { invitedAgentIds: [bob.id], initialConversation: { participants: [] } }),
+        "InvalidParams",
+      );
+      expect(dataOf(err).issues[0].path).toEqual(["initialConversation", "participants"]);
+      expect((await alice.client.call("task/list", {})).items).toEqual([]);
+    });
+
     it("creates the initial conversation with only the named participants", async () => {
       const [alice, bob, carol] = await agents(3);
       const { task, conversation } = await alice.client.call("task/request", {
