@@ -168,16 +168,18 @@ describe("section 2: authentication", () => {
     });
 
     it("closes a socket that has not authenticated in time with 4401", async () => {
-      const quick = await TestHub.start({ authTimeoutMs: 100 });
+      const quick = await TestHub.start({ authTimeoutMs: 300 });
       try {
-        const idle = await quick.raw();
-        const pinging = await quick.raw();
-        // A ping is allowed, but does not count as authenticating.
-        await pinging.request("system/ping", {});
         const alice = await quick.agent();
         const authed = await rawAuthed(quick, alice.token);
+        // Opened after the authenticated one: when they close, its deadline has passed too.
+        const idle = await quick.raw();
+        const pinging = await quick.raw();
+        // A ping is allowed before authenticating, but does not count as authenticating.
+        pinging.send({ jsonrpc: "2.0", id: "ping", method: "system/ping" });
         expect((await idle.closed).code).toBe(4401);
         expect((await pinging.closed).code).toBe(4401);
+        expect((await idle.closed).reason).toMatch(/authenticated/);
         // The authenticated socket outlives the deadline.
         expect((await authed.raw.request("system/ping", {})).result).toBeDefined();
       } finally {

@@ -21,7 +21,8 @@ import type { AppManifest } from "../../protocol/index.ts";
  * an error, none at all) is exactly what goes on the wire.
  */
 
-const CALLBACK_TIMEOUT_MS = 300;
+// Short enough to keep the timeout tests quick, long enough for an immediate answer on a busy machine.
+const CALLBACK_TIMEOUT_MS = 1000;
 
 /** An app on a raw socket; `next` takes the oldest callback of a method not taken yet. */
 const rawApp = async (t: TestHub, manifest: AppManifest = {}) => {

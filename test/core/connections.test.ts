@@ -33,7 +33,7 @@ describe("connections", () => {
   });
 
   it("terminates a peer that misses two pings, and keeps one that answers", async () => {
-    const t = await TestHub.start({ heartbeatMs: 50 });
+    const t = await TestHub.start({ heartbeatMs: 100 });
     try {
       const alice = await t.agent();
       const deaf = new WebSocket(t.wsUrl, { autoPong: false });
