@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
+import Database from "better-sqlite3";
 import { TestHub } from "../helpers/hub.ts";
 import { rejects } from "../helpers/expect.ts";
 import { dataOf, nextClose } from "../helpers/scenario.ts";
@@ -98,6 +100,24 @@ describe("section 2: admin methods", () => {
       createdAt: expect.stringMatching(iso),
     });
     expect((await t.connect(token)).principal).toEqual({ type: "user", userId: user.id, name: "Una User" });
+  });
+
+  it("stores only the SHA-256 of a token's secret", async () => {
+    const agent = await t.agent();
+    const secret = agent.token.split(".")[2]!;
+    const db = new Database(t.dbFile, { readonly: true });
+    try {
+      const row = db.prepare("SELECT kind, secret_hash FROM credentials WHERE principal_id = ?").get(agent.id) as {
+        kind: string;
+        secret_hash: Buffer;
+      };
+      expect(row.kind).toBe("agent");
+      expect(row.secret_hash.equals(createHash("sha256").update(secret).digest())).toBe(true);
+      const dump = JSON.stringify(db.prepare("SELECT * FROM credentials").all());
+      expect(dump).not.toContain(secret);
+    } finally {
+      db.close();
+    }
   });
 
   it("admin/token/rotate is NotFound for an unknown principal", async () => {
