@@ -92,11 +92,7 @@ describe("the command line", () => {
       asked++;
       return { decision: "forward" };
     });
-    const where = await openTask(
-      { id: agent.id, token: agent.token, record: listed.items[0]!, client: forAgent },
-      [other],
-      { appId: app.id },
-    );
+    const where = await openTask({ client: forAgent }, [other], { appId: app.id });
     await forAgent.call("messages/send", {
       taskId: where.task.id,
       conversationId: where.conversation.id,

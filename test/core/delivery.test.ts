@@ -235,7 +235,7 @@ describe("section 6: events, delivery and resume", () => {
           slow.connectedAgent(),
         ]);
         const { raw } = await rawAuthed(slow, reader.token);
-        const room = await openTask(sender, [{ ...reader, client: undefined as never }]);
+        const room = await openTask(sender, [reader]);
         await raw.next(() => loggedFrames(raw).length >= 2);
         const offline = watcher.client.once(
           "presence/changed",

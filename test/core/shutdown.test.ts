@@ -42,7 +42,7 @@ describe("graceful shutdown", () => {
       const bob2 = await t.connect(bob.token);
       expect((await alice2.call("task/get", { taskId: task.id })).task.status).toBe("active");
       expect((await eventLog(bob2)).map((e) => e.method)).toEqual(["task/created", "agent/conversation/created"]);
-      const message = await say({ ...alice, client: alice2 }, { task, conversation: conversation! }, "after");
+      const message = await say({ client: alice2 }, { task, conversation: conversation! }, "after");
       expect(message.seq).toBe(1);
     } finally {
       await t.stop();

@@ -27,9 +27,9 @@ export interface OpenTask {
 
 /** A task on `appId` (app_default when omitted) opened by `initiator` with `invitees`, with its first conversation. */
 export const openTask = async (
-  initiator: Connected,
-  invitees: ReadonlyArray<Connected>,
-  options: { appId?: string; name?: string; participants?: ReadonlyArray<Connected> } = {},
+  initiator: { readonly client: SwitchboardClient },
+  invitees: ReadonlyArray<{ readonly id: string }>,
+  options: { appId?: string; name?: string; participants?: ReadonlyArray<{ readonly id: string }> } = {},
 ): Promise<OpenTask> => {
   const { task, conversation } = await initiator.client.call("task/request", {
     ...(options.appId !== undefined ? { appId: options.appId } : {}),
@@ -47,7 +47,7 @@ export const openTask = async (
 export const text = (s: string) => [{ type: "text" as const, text: s }];
 
 /** Send a text message. */
-export const say = (from: Connected, where: OpenTask, s: string) =>
+export const say = (from: { readonly client: SwitchboardClient }, where: OpenTask, s: string) =>
   from.client
     .call("messages/send", { taskId: where.task.id, conversationId: where.conversation.id, parts: text(s) })
     .then((r) => r.message);
