@@ -167,6 +167,11 @@ describe("section 2: authentication", () => {
       }
     });
 
+    it("answers a method that does not exist MethodNotFound, not Unauthorized: there is nothing to authorize", async () => {
+      const raw = await t.raw();
+      expect((await raw.request("no/such/method", {})).error?.data.tag).toBe("MethodNotFound");
+    });
+
     it("closes a socket that has not authenticated in time with 4401", async () => {
       const quick = await TestHub.start({ authTimeoutMs: 300 });
       try {
