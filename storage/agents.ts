@@ -46,11 +46,10 @@ export const makeAgents = (db: Db) => {
   const cardsOf = db.prepare<[string], { id: string; card: string | null }>(
     "SELECT id, card FROM agents WHERE id IN (SELECT value FROM json_each(?))",
   );
-  // Named parameters throughout: better-sqlite3 binds `?NNN` as a named parameter, not by position.
-  const list = db.prepare<[{ after: string; query: string; like: string; limit: number }], AgentRow>(
+  const list = db.prepare<[string, string, string, string, number], AgentRow>(
     `SELECT ${columns} FROM agents
-     WHERE name > @after AND (@query = '' OR name LIKE @like ESCAPE '\\' OR display_name LIKE @like ESCAPE '\\')
-     ORDER BY name LIMIT @limit`,
+     WHERE name > ? AND (? = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
+     ORDER BY name LIMIT ?`,
   );
 
   return {
@@ -95,7 +94,7 @@ export const makeAgents = (db: Db) => {
     /** The directory, by name, after `afterName`; `query` matches name or display name. */
     list(query: string, afterName: string, limit: number): AgentWithCard[] {
       const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return list.all({ after: afterName, query, like, limit }).map(withCard);
+      return list.all(afterName, query, like, like, limit).map(withCard);
     },
   };
 };

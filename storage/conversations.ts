@@ -86,25 +86,26 @@ export const makeConversations = (db: Db) => {
   const nextSeq = db.prepare<[string, string, number], { last_seq: number }>(
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
-  // Named parameters: better-sqlite3 binds `?NNN` as a named parameter, so mixing it with `?` misbinds.
-  const markRead = db.prepare<[{ seq: number; pk: number; agentId: string }]>(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(@seq, (SELECT last_seq FROM conversations WHERE pk = @pk)))
-     WHERE conversation_pk = @pk AND agent_id = @agentId`,
+  const markRead = db.prepare(
+    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?)))
+     WHERE conversation_pk = ? AND agent_id = ?`,
   );
   const unread = db.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  type Keyset = { at: string | null; pk: number; limit: number };
-  const forAgent = db.prepare<[Keyset & { agentId: string }], ConversationRow & { last_read_seq: number }>(
+  const forAgent = db.prepare<
+    [string, string | null, string | null, string | null, number, number],
+    ConversationRow & { last_read_seq: number }
+  >(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = @agentId AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
+     WHERE p.agent_id = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
-  const forTask = db.prepare<[Keyset & { taskPk: number }], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = @taskPk AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
+  const forTask = db.prepare<[number, string | null, string | null, string | null, number, number], ConversationRow>(
+    `${SELECT} WHERE c.task_pk = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
 
   const participantIds = (pk: number): AgentId[] => participants.all(pk).map((r) => r.agent_id as AgentId);
@@ -141,7 +142,7 @@ export const makeConversations = (db: Db) => {
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
     nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
     markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run({ seq, pk, agentId });
+      markRead.run(seq, pk, pk, agentId);
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
     listForAgent(
@@ -149,14 +150,16 @@ export const makeConversations = (db: Db) => {
       after: readonly [string, number] | undefined,
       limit: number,
     ): ConversationListEntry[] {
-      return forAgent.all({ agentId, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
+      const at = after?.[0] ?? null;
+      return forAgent.all(agentId, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
       }));
     },
     listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      return forTask.all({ taskPk, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
+      const at = after?.[0] ?? null;
+      return forTask.all(taskPk, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: 0,

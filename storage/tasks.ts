@@ -64,16 +64,13 @@ export const makeTasks = (db: Db) => {
     `SELECT value FROM json_each(?) WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  // Named parameters: better-sqlite3 binds `?NNN` as a named parameter, so mixing it with `?` misbinds.
-  type Page = { before: number; status: string | null; limit: number };
-  const forAgent = db.prepare<[Page & { agentId: string }], TaskRow>(
+  const forAgent = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = @agentId AND p.left_at IS NULL AND p.task_pk < @before AND (@status IS NULL OR t.status = @status)
-     ORDER BY p.task_pk DESC LIMIT @limit`,
+     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (? IS NULL OR t.status = ?)
+     ORDER BY p.task_pk DESC LIMIT ?`,
   );
-  const forApp = db.prepare<[Page & { appId: string }], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = @appId AND pk < @before AND (@status IS NULL OR status = @status)
-     ORDER BY pk DESC LIMIT @limit`,
+  const forApp = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (? IS NULL OR status = ?) ORDER BY pk DESC LIMIT ?`,
   );
 
   return {
@@ -126,10 +123,10 @@ export const makeTasks = (db: Db) => {
     },
     /** Newest first, strictly older than `beforePk`. */
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all({ agentId, before: beforePk, status: status ?? null, limit }).map(toRecord);
+      return forAgent.all(agentId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
     },
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all({ appId, before: beforePk, status: status ?? null, limit }).map(toRecord);
+      return forApp.all(appId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
     },
   };
 };
