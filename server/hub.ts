@@ -99,11 +99,13 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log);
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
-  const http = createHttpHandler({ storage, dispatcher, metrics, log, openrpc, maxBodyBytes: config.maxFrameBytes });
-  // POST /rpc calls are in flight like socket frames: a graceful close answers them too.
-  const server: Server = createServer((req, res) => transport.track(http(req, res)));
+  const server: Server = createServer(
+    createHttpHandler({ storage, dispatcher, metrics, log, openrpc, maxBodyBytes: config.maxFrameBytes }),
+  );
   server.on("upgrade", transport.onUpgrade);
   server.on("clientError", (_err, socket) => socket.destroy());
+  // POST /rpc calls are in flight like socket frames, until their response is done: a graceful close answers them too.
+  server.on("request", (_req, res) => transport.track(new Promise((resolve) => res.once("close", resolve))));
 
   const sweep = () =>
     committer
