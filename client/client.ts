@@ -183,12 +183,14 @@ export class SwitchboardClient {
     });
     ws.once("close", (code, reason) => this.onClose(ws, code, reason.toString()));
     const resumeAfter = this.lastCursor;
+    let resumed = resumeAfter !== undefined;
     try {
       await this.authenticate(ws, resumeAfter);
     } catch (err) {
       if (err instanceof RpcError && err.tag === "Conflict" && err.data.reason === "cursor_expired") {
         this.emit({ type: "reset", oldestCursor: err.data.oldestCursor });
         this.lastCursor = undefined;
+        resumed = false;
         await this.authenticate(ws, undefined);
       } else {
         this.closing = true;
@@ -197,7 +199,7 @@ export class SwitchboardClient {
       }
     }
     this.attempt = 0;
-    this.emit({ type: "connected", resumed: resumeAfter !== undefined });
+    this.emit({ type: "connected", resumed });
   }
 
   private async authenticate(ws: WebSocket, resumeAfter: string | undefined): Promise<void> {

@@ -132,7 +132,17 @@ export const ListFields = {
   cursor: Schema.optional(ListCursor),
 };
 
-export const Empty = Schema.Struct({});
+/**
+ * `{}` and nothing else. A bare `Schema.Struct({})` accepts any value with any
+ * fields, so unknown fields are refused through a never-valued index signature.
+ */
+export const Empty = Schema.Struct(
+  {},
+  Schema.Record({
+    key: Schema.String,
+    value: Schema.Never.annotations({ message: () => "is unexpected: this object takes no fields" }),
+  }),
+);
 
 export const Principal = Schema.Union(
   Schema.Struct({ type: Schema.Literal("agent"), agentId: AgentId, name: Schema.String }),

@@ -85,8 +85,12 @@ export class Dispatcher {
   }
 
   /** A POST /rpc body; returns the answer, or undefined when it held only notifications. */
-  onHttp(principal: AuthedPrincipal | undefined, text: string): Promise<string | undefined> {
-    return this.onText({ session: undefined, principal, after: [] }, text);
+  async onHttp(principal: AuthedPrincipal | undefined, text: string): Promise<string | undefined> {
+    const origin: Origin = { session: undefined, principal, after: [] };
+    const answer = await this.onText(origin, text);
+    // No socket of the caller's to answer first: run the follow-ups (closing a rotated token's sockets) now.
+    for (const fn of origin.after) fn();
+    return answer;
   }
 
   private async onText(origin: Origin, text: string): Promise<string | undefined> {

@@ -26,10 +26,12 @@ export const readBody = (req: IncomingMessage, max: number): Promise<string> =>
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
+      if (size > max) return;
       size += chunk.length;
       if (size > max) {
+        // Drop the rest instead of destroying the request: that would take the socket, and the 413, with it.
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -126,12 +128,15 @@ export const createHttpHandler =
       );
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        if (!res.headersSent)
+        if (!res.headersSent) {
+          // Close the connection once answered rather than read a body we will not use.
+          res.setHeader("connection", "close");
           sendJson(
             res,
             413,
             rpcError(-32600, "InvalidRequest", `The body exceeds ${deps.maxBodyBytes} bytes (--max-frame-bytes).`),
           );
+        }
         return;
       }
       deps.log.error({ err, path }, "HTTP request failed");

@@ -113,6 +113,8 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   );
   server.on("upgrade", transport.onUpgrade);
   server.on("clientError", (_err, socket) => socket.destroy());
+  // POST /rpc calls are in flight like socket frames, until their response is done: a graceful close answers them too.
+  server.on("request", (_req, res) => transport.track(new Promise((resolve) => res.once("close", resolve))));
 
   const sweep = () =>
     committer

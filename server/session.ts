@@ -58,7 +58,9 @@ export class Session {
   /** Count a malformed frame; a flood closes the socket (4429). Returns true when it did. */
   countMalformed(): boolean {
     if (!this.malformed.hit()) return false;
-    this.close(CloseCode.malformedFlood, "too many malformed frames");
+    // Answers are written a few microtasks after their frame is read: close after those already under way,
+    // so that the frames within the limit are still answered when a flood arrives in one read.
+    setImmediate(() => this.close(CloseCode.malformedFlood, "too many malformed frames"));
     return true;
   }
 

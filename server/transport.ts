@@ -144,6 +144,15 @@ export class Transport {
     }
   }
 
+  /** Count work that arrived another way (an HTTP request) as in flight until it settles. */
+  track(work: Promise<void>): void {
+    this.inFlight++;
+    work.then(
+      () => this.settle(),
+      () => this.settle(),
+    );
+  }
+
   /** Refuse new upgrades; existing sockets keep being served. */
   stopAccepting(): void {
     this.accepting = false;

@@ -18,7 +18,8 @@ const ConversationName = Schema.String.pipe(Schema.minLength(1), Schema.maxLengt
 
 export const InitialConversation = Schema.Struct({
   name: Schema.optional(ConversationName),
-  participants: Schema.optional(AgentIds(1000)),
+  // At least one, as for app/conversation/create: an empty list made a conversation nobody could use.
+  participants: Schema.optional(AgentIds(1000).pipe(Schema.minItems(1))),
 }).annotations({ identifier: "InitialConversation" });
 
 export const TaskRequest = defineMethod({
