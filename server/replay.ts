@@ -1,18 +1,53 @@
+import type { Raise } from "../protocol/index.ts";
 import type { Storage } from "../storage/index.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Session } from "./session.ts";
 import { framePrefix, frameSuffix } from "./fanout.ts";
 
+/** Where a principal's log stands: its newest cursor, the highest dropped one, the oldest retained one. */
+export interface LogPosition {
+  readonly newest: number;
+  readonly floor: number;
+  readonly oldest: number | undefined;
+}
+
 export type ResumePlan =
-  { readonly kind: "replay"; readonly after: number } | { readonly kind: "expired"; readonly oldestCursor: number };
+  | { readonly kind: "replay"; readonly after: number }
+  /** Entries after the cursor were dropped (acknowledged or past retention). */
+  | { readonly kind: "expired"; readonly oldestCursor: number }
+  /** The cursor is beyond the log: it came from another log (a restored backup, another hub). */
+  | { readonly kind: "ahead"; readonly oldestCursor: number };
 
 /**
- * Whether a log can continue after `after` without a gap: it cannot when
- * entries above `after` were already dropped (`floor`, the highest dropped
- * cursor, is above it). `0` always means "from the oldest retained".
+ * Whether a log can continue after `after` without a gap. It cannot when
+ * entries above `after` were already dropped, nor when `after` lies beyond
+ * the newest entry: events appended later would get cursors the client takes
+ * for ones it has seen. `0` always means "from the oldest retained".
  */
-export const planResume = (after: number, floor: number, oldestRetained: number | undefined): ResumePlan =>
-  after !== 0 && after < floor ? { kind: "expired", oldestCursor: oldestRetained ?? floor } : { kind: "replay", after };
+export const planResume = (after: number, log: LogPosition): ResumePlan => {
+  const oldestCursor = log.oldest ?? log.newest;
+  if (after > log.newest) return { kind: "ahead", oldestCursor };
+  if (after !== 0 && after < log.floor) return { kind: "expired", oldestCursor };
+  return { kind: "replay", after };
+};
+
+/**
+ * The cursor to replay after, or Conflict `cursor_expired` (10.9) telling the
+ * client to resynchronise from the list methods: the one answer a client
+ * written to the contract knows how to act on, for both ways a cursor can
+ * stop being usable.
+ */
+export const resumePoint = (after: number, log: LogPosition, raise: Raise<"Conflict">): number => {
+  const plan = planResume(after, log);
+  if (plan.kind === "replay") return plan.after;
+  return raise(
+    "Conflict",
+    { reason: "cursor_expired", oldestCursor: String(plan.oldestCursor) },
+    plan.kind === "expired"
+      ? "Events after this cursor are no longer retained; resynchronise from the list methods and continue without a cursor."
+      : "This cursor is beyond the newest event of your log (from a restored backup or another hub); resynchronise from the list methods and continue without a cursor.",
+  );
+};
 
 const PAGE = 1000;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

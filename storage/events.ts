@@ -69,10 +69,15 @@ export const makeEvents = (db: Db) => {
     current(principal: string): number {
       return newest.get(principal)?.id ?? floorOf(principal);
     },
-    /** The highest cursor of this principal that is no longer retained (0: none). */
-    floor: floorOf,
-    /** The oldest retained cursor, if any. */
-    oldest: (principal: string): number | undefined => oldest.get(principal)?.id ?? undefined,
+    /** Where the principal's log stands, for planning a resume. */
+    position(principal: string): { newest: number; floor: number; oldest: number | undefined } {
+      const dropped = floorOf(principal);
+      return {
+        newest: newest.get(principal)?.id ?? dropped,
+        floor: dropped,
+        oldest: oldest.get(principal)?.id ?? undefined,
+      };
+    },
     /** Drop the principal's entries up to `cursor`. */
     ack(principal: string, cursor: number): void {
       const top = newestUpTo.get(principal, cursor)?.id;

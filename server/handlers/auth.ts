@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import { Methods } from "../../protocol/index.ts";
 import { newId, nowIso } from "../../storage/index.ts";
 import type { HubContext } from "../hub-context.ts";
-import { planResume, replayInto } from "../replay.ts";
+import { replayInto, resumePoint } from "../replay.ts";
 import { implement } from "../rpc.ts";
 import { issueToken, verifyToken, wirePrincipal } from "../tokens.ts";
 
@@ -42,18 +42,10 @@ export const authHandlers = (hub: HubContext) => [
       );
     }
     const events = hub.storage.events;
-    let resumeAfter: number | undefined;
-    if (p.resumeAfter !== undefined) {
-      const plan = planResume(Number(p.resumeAfter), events.floor(principal.id), events.oldest(principal.id));
-      if (plan.kind === "expired") {
-        return raise(
-          "Conflict",
-          { reason: "cursor_expired", oldestCursor: String(plan.oldestCursor) },
-          "Events after resumeAfter are no longer retained; resynchronise from the list methods and reconnect without resumeAfter.",
-        );
-      }
-      resumeAfter = plan.after;
-    }
+    const resumeAfter =
+      p.resumeAfter === undefined
+        ? undefined
+        : resumePoint(Number(p.resumeAfter), events.position(principal.id), raise);
     // Read the cursor and register the socket in one synchronous step, so no commit falls between.
     const cursor = events.current(principal.id);
     hub.sessions.authenticate(session, principal);

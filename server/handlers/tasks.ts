@@ -158,8 +158,9 @@ export const taskHandlers = (hub: HubContext) => {
     implement(Methods.TaskParticipantsAdd, (p, { principal, raise }) =>
       hub.commit((tx) => {
         const rec = ownedTask(storage, p.taskId, principal.id, raise);
-        requireOpen(rec, raise);
+        // 10.2: resources (the agent) before state (the task's status).
         requireAgents(storage, [p.agentId], raise);
+        requireOpen(rec, raise);
         if (storage.tasks.admit(rec.pk, p.agentId, nowIso())) {
           tx.emit(Notifications.TaskParticipantsAdded, storage.tasks.participantIds(rec.pk), {
             taskId: rec.task.id,

@@ -88,6 +88,14 @@ describe("order of checks", () => {
     });
   });
 
+  describe("10.2 task/participants/add: resources before state", () => {
+    it("an unknown agent is AgentNotFound even on a closed task; a known one is TaskClosed", async () => {
+      const add = (agentId: string) => owner.client.call("task/participants/add", { taskId: closed.task.id, agentId });
+      await rejects(add("agt_ghost"), "AgentNotFound");
+      await rejects(add(carol.id), "TaskClosed");
+    });
+  });
+
   describe("5.4 messages/send: participant → task active → not archived → parts valid → references → app hook", () => {
     const send = (who: Connected, where: OpenTask, extra: Record<string, unknown> = {}) =>
       who.client.call("messages/send", {
