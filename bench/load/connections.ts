@@ -1,0 +1,45 @@
+import type { ConnectionsPlan, LoadResult } from "../lib/plan.ts";
+import { connectAgent, Errors, pool, sleep, type Conn } from "./conn.ts";
+
+/**
+ * Scenario 4: open one socket per token and authenticate it with
+ * auth/connect, `concurrency` at a time; the figure is sockets authenticated
+ * per second. Then they idle for `holdMs` (the orchestrator reads the
+ * server's RSS at the marks) and every one must still be open.
+ */
+export const prepareConnections = async (plan: ConnectionsPlan, mark: (name: string) => void) => {
+  const errors = new Errors();
+  return {
+    async run(): Promise<LoadResult> {
+      mark("start");
+      const t0 = performance.now();
+      const conns = await pool(plan.tokens, plan.concurrency, async (token): Promise<Conn | undefined> => {
+        try {
+          return await connectAgent(plan.url, token);
+        } catch (err) {
+          errors.add(err instanceof Error ? err.message : String(err));
+          return undefined;
+        }
+      });
+      const t1 = performance.now();
+      mark("connected");
+      await sleep(plan.holdMs);
+      mark("held");
+      const open = conns.filter((c): c is Conn => c !== undefined);
+      const dropped = open.filter((c) => c.closed !== undefined);
+      for (const c of dropped.slice(0, 3)) errors.add(`closed during hold: ${c.closed!.code} ${c.closed!.reason}`);
+      for (const c of open) c.close();
+      return {
+        counts: {
+          wanted: plan.tokens.length,
+          opened: open.length,
+          held: open.length - dropped.length,
+          errors: errors.count,
+        },
+        samples: {},
+        seconds: { connect: (t1 - t0) / 1000 },
+        errors: errors.seen,
+      };
+    },
+  };
+};
