@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { FromLoad, LoadResult, Plan, ToLoad } from "./lib/plan.ts";
+import type { FromLoad, MarkFn, Plan, Runner, ToLoad } from "./lib/plan.ts";
 import { prepareConnections } from "./load/connections.ts";
 import { prepareDirect } from "./load/direct.ts";
 import { prepareFanout } from "./load/fanout.ts";
@@ -8,13 +8,14 @@ import { prepareLatency } from "./load/latency.ts";
 
 /**
  * A load process: `node --import tsx bench/load.ts PLAN.json`, started by
- * bench/run.ts with an IPC channel. It connects its sockets, says `ready`,
- * runs the scenario on `go`, reports marks as it goes (the orchestrator
- * samples the server's CPU and memory there) and ends with its counts.
+ * bench/run.ts with an IPC channel. It connects its sockets and says
+ * `ready`; then runs each `step` it is sent (a measured window, or the whole
+ * scenario), reporting marks as it goes (the orchestrator samples the
+ * server's CPU and memory there) and ending each step with its counts.
  */
 const tell = (m: FromLoad, then?: () => void) => process.send!(m, undefined, {}, () => then?.());
 
-const prepare = (plan: Plan, mark: (name: string) => void): Promise<{ run(): Promise<LoadResult> }> => {
+const prepare = (plan: Plan, mark: MarkFn): Promise<Runner> => {
   switch (plan.scenario) {
     case "direct":
       return prepareDirect(plan, mark);
@@ -34,12 +35,28 @@ const fail = (err: unknown) =>
     process.exit(1),
   );
 
+let resume: (() => void) | undefined;
+const mark: MarkFn = (name, wait = false) => {
+  tell({ type: "mark", name, wait });
+  return wait ? new Promise<void>((resolve) => (resume = resolve)) : Promise.resolve();
+};
+
 try {
   const plan = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as Plan;
-  const runner = await prepare(plan, (name) => tell({ type: "mark", name }));
-  process.once("message", (m: ToLoad) => {
-    if (m.type !== "go") return;
-    runner.run().then((result) => tell({ type: "result", result }, () => process.exit(0)), fail);
+  const runner = await prepare(plan, mark);
+  process.on("message", (m: ToLoad) => {
+    switch (m.type) {
+      case "step":
+        runner.step(m.name, m.args).then((result) => tell({ type: "result", result }), fail);
+        return;
+      case "continue":
+        resume?.();
+        resume = undefined;
+        return;
+      case "exit":
+        runner.close();
+        process.exit(0);
+    }
   });
   tell({ type: "ready" });
 } catch (err) {

@@ -39,8 +39,11 @@ export interface ProfileSummary {
   readonly self: ReadonlyArray<Hot>;
   readonly byModule: ReadonlyArray<Hot>;
   readonly inclusive: ReadonlyArray<Hot>;
+  /** Inclusive time of the project's own functions (server/, storage/, protocol/): where the hub's stages go. */
+  readonly project: ReadonlyArray<Hot>;
 }
 
+const PROJECT = /^(server|storage|protocol)\//;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const where = (url: string): string => {
@@ -102,6 +105,7 @@ export const summarise = (
   const self = new Map<string, number>();
   const mods = new Map<string, number>();
   const incl = new Map<string, number>();
+  const own = new Map<string, number>();
   let total = 0;
   let busy = 0;
   const { samples, timeDeltas } = profile;
@@ -128,6 +132,7 @@ export const summarise = (
       if (seen.has(k)) continue;
       seen.add(k);
       incl.set(k, (incl.get(k) ?? 0) + us);
+      if (PROJECT.test(where(frame.url))) own.set(k, (own.get(k) ?? 0) + us);
     }
   }
   return {
@@ -136,6 +141,7 @@ export const summarise = (
     self: top(self, busy, n),
     byModule: top(mods, busy, n),
     inclusive: top(incl, busy, n),
+    project: top(own, busy, n),
   };
 };
 
@@ -163,6 +169,8 @@ export const formatSummary = (s: ProfileSummary, markdown: boolean): string => {
     table("Self time, by file or package", s.byModule),
     "",
     table("Inclusive time, by function", s.inclusive),
+    "",
+    table("Inclusive time, the hub's own functions", s.project),
   ].join("\n");
 };
 

@@ -24,8 +24,6 @@ export interface DirectPlan extends Common {
   readonly pairs: ReadonlyArray<Pair>;
   /** Requests in flight per socket. */
   readonly window: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
 }
 
 export interface FanoutPlan extends Common {
@@ -36,17 +34,11 @@ export interface FanoutPlan extends Common {
   readonly receiverTokens: ReadonlyArray<string>;
   /** Messages in flight: sent but not yet acknowledged and delivered to every receiver. */
   readonly window: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
 }
 
 export interface LatencyPlan extends Common {
   readonly scenario: "latency";
   readonly pairs: ReadonlyArray<Pair>;
-  /** Offered load of this process, messages per second, spread over its sockets. */
-  readonly rate: number;
-  readonly warmupMs: number;
-  readonly durationMs: number;
 }
 
 export interface ConnectionsPlan extends Common {
@@ -86,10 +78,31 @@ export interface LoadResult {
   readonly errors: string[];
 }
 
+/** What one step of a load process is told: a measured window (direct, fan-out, latency) or a whole run. */
+export interface StepArgs {
+  readonly warmupMs?: number;
+  readonly durationMs?: number;
+  /** Offered load of this process, messages per second (latency). */
+  readonly rate?: number;
+}
+
 export type FromLoad =
   | { readonly type: "ready" }
-  | { readonly type: "mark"; readonly name: string }
+  /** `wait`: the load pauses until the orchestrator says `continue` (to garbage-collect and measure the server). */
+  | { readonly type: "mark"; readonly name: string; readonly wait?: boolean }
   | { readonly type: "result"; readonly result: LoadResult }
   | { readonly type: "failed"; readonly message: string };
 
-export type ToLoad = { readonly type: "go" };
+export type ToLoad =
+  | { readonly type: "step"; readonly name: string; readonly args: StepArgs }
+  | { readonly type: "continue" }
+  | { readonly type: "exit" };
+
+/** A prepared load: sockets connected and authenticated, ready for steps. */
+export interface Runner {
+  step(name: string, args: StepArgs): Promise<LoadResult>;
+  close(): void;
+}
+
+/** Report a mark; with `wait`, resolves once the orchestrator has measured and said continue. */
+export type MarkFn = (name: string, wait?: boolean) => Promise<void>;

@@ -2,6 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
 
 /** The project's root: every child runs there, as `npm start` would. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -50,6 +51,8 @@ export interface Server {
   readonly pid: number;
   readonly port: number;
   readonly url: string;
+  /** Started with an inspector: collect garbage, then read `process.memoryUsage()`. */
+  readonly collect?: () => Promise<NodeJS.MemoryUsage>;
   /** SIGTERM, then wait for the exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
 }
@@ -59,7 +62,47 @@ const exited = (child: ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((resolve) => child.once("exit", () => resolve()));
 
-const serverOf = (child: ChildProcess, port: number, path: string): Server => ({
+/**
+ * One round trip to a Node inspector (`--inspect=127.0.0.1:0`): a full
+ * garbage collection, so that the memory read next is what is retained,
+ * not garbage the heap has not collected yet.
+ */
+const collectVia = (logFile: string) => async (): Promise<NodeJS.MemoryUsage> => {
+  const found = /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(logFile, "utf8"));
+  if (!found) throw new Error(`no inspector address in ${logFile}`);
+  const ws = new WebSocket(found[1]!);
+  await new Promise((resolve, reject) => {
+    ws.once("open", resolve);
+    ws.once("error", reject);
+  });
+  let next = 0;
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++next;
+      const onMessage = (data: Buffer) => {
+        const m = JSON.parse(data.toString("utf8")) as { id?: number; result?: unknown; error?: { message: string } };
+        if (m.id !== id) return;
+        ws.off("message", onMessage);
+        if (m.error) reject(new Error(`${method}: ${m.error.message}`));
+        else resolve(m.result);
+      };
+      ws.on("message", onMessage);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  try {
+    await call("HeapProfiler.collectGarbage");
+    const r = (await call("Runtime.evaluate", {
+      expression: "JSON.stringify(process.memoryUsage())",
+      returnByValue: true,
+    })) as { result: { value: string } };
+    return JSON.parse(r.result.value) as NodeJS.MemoryUsage;
+  } finally {
+    ws.close();
+  }
+};
+
+const serverOf = (child: ChildProcess, port: number, path: string, inspectLog?: string): Server => ({
+  ...(inspectLog ? { collect: collectVia(inspectLog) } : {}),
   child,
   pid: child.pid!,
   port,
@@ -101,14 +144,18 @@ export interface HubOptions {
    * profiles itself: one per thread, and tsx's module loader has its own.
    */
   readonly profileDir?: string | undefined;
+  /** Open an inspector on a random loopback port, for Server.collect. */
+  readonly inspect?: boolean;
 }
 
 /** The hub as `npm start` runs it, on a free loopback port with a fresh database. */
 export const startHub = async (o: HubOptions): Promise<Server> => {
   const port = await freePort();
   const prof = o.profileDir ? ["--cpu-prof", "--cpu-prof-dir", o.profileDir] : [];
+  const inspect = o.inspect ? ["--inspect=127.0.0.1:0"] : [];
   const args = [
     ...prof,
+    ...inspect,
     "--import",
     "tsx",
     "server/cli/main.ts",
@@ -129,18 +176,27 @@ export const startHub = async (o: HubOptions): Promise<Server> => {
   });
   closeSync(log);
   await waitHealthy(child, port, "the hub", o.logFile);
-  return serverOf(child, port, "/ws");
+  return serverOf(child, port, "/ws", o.inspect ? o.logFile : undefined);
 };
 
 /** The bare `ws` server of bench/bare.ts. */
-export const startBare = async (mode: "echo" | "relay", logFile: string): Promise<Server> => {
+export const startBare = async (mode: "echo" | "relay", logFile: string, inspect = false): Promise<Server> => {
   const port = await freePort();
   const log = openSync(logFile, "a");
-  const [cmd, argv] = withOpenFiles(["--import", "tsx", "bench/bare.ts", "--port", String(port), "--mode", mode]);
+  const [cmd, argv] = withOpenFiles([
+    ...(inspect ? ["--inspect=127.0.0.1:0"] : []),
+    "--import",
+    "tsx",
+    "bench/bare.ts",
+    "--port",
+    String(port),
+    "--mode",
+    mode,
+  ]);
   const child = spawn(cmd, argv, { cwd: ROOT, env: cleanEnv(), stdio: ["ignore", log, log] });
   closeSync(log);
   await waitHealthy(child, port, "the bare server", logFile);
-  return serverOf(child, port, "/ws");
+  return serverOf(child, port, "/ws", inspect ? logFile : undefined);
 };
 
 /** A load process (bench/load.ts) with an IPC channel to the orchestrator. */

@@ -1,19 +1,22 @@
-import type { ConnectionsPlan, LoadResult } from "../lib/plan.ts";
+import type { ConnectionsPlan, LoadResult, MarkFn, Runner } from "../lib/plan.ts";
 import { connectAgent, Errors, pool, sleep, type Conn } from "./conn.ts";
 
 /**
  * Scenario 4: open one socket per token and authenticate it with
  * auth/connect, `concurrency` at a time; the figure is sockets authenticated
- * per second. Then they idle for `holdMs` (the orchestrator reads the
- * server's RSS at the marks) and every one must still be open.
+ * per second. Then they idle for `holdMs` and every one must still be open.
+ * The server is measured (after a garbage collection) at the waiting marks
+ * `before` and `held`.
  */
-export const prepareConnections = async (plan: ConnectionsPlan, mark: (name: string) => void) => {
+export const prepareConnections = async (plan: ConnectionsPlan, mark: MarkFn): Promise<Runner> => {
   const errors = new Errors();
+  let conns: Array<Conn | undefined> = [];
   return {
-    async run(): Promise<LoadResult> {
-      mark("start");
+    async step(): Promise<LoadResult> {
+      await mark("before", true);
+      await mark("start");
       const t0 = performance.now();
-      const conns = await pool(plan.tokens, plan.concurrency, async (token): Promise<Conn | undefined> => {
+      conns = await pool(plan.tokens, plan.concurrency, async (token): Promise<Conn | undefined> => {
         try {
           return await connectAgent(plan.url, token);
         } catch (err) {
@@ -22,13 +25,12 @@ export const prepareConnections = async (plan: ConnectionsPlan, mark: (name: str
         }
       });
       const t1 = performance.now();
-      mark("connected");
+      await mark("connected");
       await sleep(plan.holdMs);
-      mark("held");
+      await mark("held", true);
       const open = conns.filter((c): c is Conn => c !== undefined);
       const dropped = open.filter((c) => c.closed !== undefined);
       for (const c of dropped.slice(0, 3)) errors.add(`closed during hold: ${c.closed!.code} ${c.closed!.reason}`);
-      for (const c of open) c.close();
       return {
         counts: {
           wanted: plan.tokens.length,
@@ -40,6 +42,9 @@ export const prepareConnections = async (plan: ConnectionsPlan, mark: (name: str
         seconds: { connect: (t1 - t0) / 1000 },
         errors: errors.seen,
       };
+    },
+    close() {
+      for (const c of conns) c?.close();
     },
   };
 };

@@ -1,4 +1,4 @@
-import type { DirectPlan, LoadResult } from "../lib/plan.ts";
+import type { DirectPlan, LoadResult, MarkFn, Runner, StepArgs } from "../lib/plan.ts";
 import { sendFrame, stampedText } from "../lib/wire.ts";
 import { connectAgent, Errors, pool, sleep, withGroup, type Conn } from "./conn.ts";
 
@@ -6,14 +6,15 @@ import { connectAgent, Errors, pool, sleep, withGroup, type Conn } from "./conn.
  * Scenario 1: every agent of every two-agent conversation pipelines
  * messages/send, `window` requests in flight per socket; the figure is the
  * acknowledged sends per second. Notifications to the partner are counted,
- * not parsed.
+ * not parsed. Each step is one measured window; between windows the sockets
+ * stay open and idle.
  */
-export const prepareDirect = async (plan: DirectPlan, mark: (name: string) => void) => {
-  const errors = new Errors();
+export const prepareDirect = async (plan: DirectPlan, mark: MarkFn): Promise<Runner> => {
   const agents = plan.pairs.flatMap((pair, i) =>
     pair.tokens.map((token) => ({ pair, token, group: `d${plan.proc}-${i}` })),
   );
   const conns = await pool(agents, 32, (a) => connectAgent(withGroup(plan.url, plan.target, a.group), a.token));
+  let errors = new Errors();
   let running = false;
   let acked = 0;
   let delivered = 0;
@@ -43,29 +44,33 @@ export const prepareDirect = async (plan: DirectPlan, mark: (name: string) => vo
   });
 
   return {
-    async run(): Promise<LoadResult> {
+    async step(_name: string, args: StepArgs): Promise<LoadResult> {
+      errors = new Errors();
       running = true;
       for (const pump of pumps) pump();
-      await sleep(plan.warmupMs);
-      mark("start");
-      const a0 = acked;
-      const d0 = delivered;
-      const t0 = performance.now();
-      await sleep(plan.durationMs);
-      const a1 = acked;
-      const d1 = delivered;
-      const t1 = performance.now();
-      mark("end");
+      await sleep(args.warmupMs ?? 0);
+      await mark("start");
+      const [a0, d0, t0] = [acked, delivered, performance.now()];
+      await sleep(args.durationMs ?? 0);
+      const [a1, d1, t1] = [acked, delivered, performance.now()];
+      await mark("end");
       running = false;
-      for (let i = 0; i < 200 && inFlight > 0; i++) await sleep(50);
-      const closed = conns.filter((c) => c.closed).length;
-      for (const c of conns) c.close();
+      for (let i = 0; i < 400 && inFlight > 0; i++) await sleep(25);
       return {
-        counts: { acked: a1 - a0, delivered: d1 - d0, errors: errors.count, closed, unanswered: inFlight },
+        counts: {
+          acked: a1 - a0,
+          delivered: d1 - d0,
+          errors: errors.count,
+          closed: conns.filter((c) => c.closed).length,
+          unanswered: inFlight,
+        },
         samples: {},
         seconds: { window: (t1 - t0) / 1000 },
         errors: errors.seen,
       };
+    },
+    close() {
+      for (const c of conns) c.close();
     },
   };
 };

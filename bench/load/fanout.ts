@@ -1,4 +1,4 @@
-import type { FanoutPlan, LoadResult } from "../lib/plan.ts";
+import type { FanoutPlan, LoadResult, MarkFn, Runner, StepArgs } from "../lib/plan.ts";
 import { sendFrame, stampedText } from "../lib/wire.ts";
 import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
 
@@ -9,12 +9,13 @@ import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
  * is acknowledged and, on average, delivered to every receiver, so that
  * buffers stay bounded whichever side is slower.
  */
-export const prepareFanout = async (plan: FanoutPlan, mark: (name: string) => void) => {
-  const errors = new Errors();
+export const prepareFanout = async (plan: FanoutPlan, mark: MarkFn): Promise<Runner> => {
   const url = withGroup(plan.url, plan.target, "fanout");
   const receivers = await pool(plan.receiverTokens, 32, (token) => connectAgent(url, token));
   const sender = await connectAgent(url, plan.senderToken);
+  const all = [sender, ...receivers];
   const perMessage = receivers.length;
+  let errors = new Errors();
   let running = false;
   let sent = 0;
   let acked = 0;
@@ -42,20 +43,19 @@ export const prepareFanout = async (plan: FanoutPlan, mark: (name: string) => vo
   }
 
   return {
-    async run(): Promise<LoadResult> {
+    async step(_name: string, args: StepArgs): Promise<LoadResult> {
+      errors = new Errors();
       running = true;
       pump();
-      await sleep(plan.warmupMs);
-      mark("start");
+      await sleep(args.warmupMs ?? 0);
+      await mark("start");
       const [s0, a0, d0, t0] = [sent, acked, delivered, performance.now()];
-      await sleep(plan.durationMs);
+      await sleep(args.durationMs ?? 0);
       const [s1, a1, d1, t1] = [sent, acked, delivered, performance.now()];
-      mark("end");
+      await mark("end");
       running = false;
-      for (let i = 0; i < 200 && (acked < sent || delivered < sent * perMessage); i++) await sleep(50);
-      const closed = [sender, ...receivers].filter((c) => c.closed).length;
-      const closeCodes = [sender, ...receivers].flatMap((c) => (c.closed ? [c.closed.code] : []));
-      for (const c of [sender, ...receivers]) c.close();
+      for (let i = 0; i < 400 && (acked < sent || delivered < sent * perMessage); i++) await sleep(25);
+      const closed = all.filter((c) => c.closed);
       return {
         counts: {
           sent: s1 - s0,
@@ -63,14 +63,17 @@ export const prepareFanout = async (plan: FanoutPlan, mark: (name: string) => vo
           delivered: d1 - d0,
           receivers: perMessage,
           errors: errors.count,
-          closed,
+          closed: closed.length,
           undelivered: sent * perMessage - delivered,
-          firstCloseCode: closeCodes[0] ?? 0,
+          firstCloseCode: closed[0]?.closed?.code ?? 0,
         },
         samples: {},
         seconds: { window: (t1 - t0) / 1000 },
         errors: errors.seen,
       };
+    },
+    close() {
+      for (const c of all) c.close();
     },
   };
 };

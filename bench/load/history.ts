@@ -1,4 +1,4 @@
-import type { HistoryPlan, LoadResult } from "../lib/plan.ts";
+import type { HistoryPlan, LoadResult, MarkFn, Runner } from "../lib/plan.ts";
 import { readCursor } from "../lib/wire.ts";
 import { Conn, connectAgent, Errors, sleep } from "./conn.ts";
 
@@ -9,7 +9,7 @@ import { Conn, connectAgent, Errors, sleep } from "./conn.ts";
  * `auth/connect {resumeAfter}` and the figure is the replayed events per
  * second until the last expected cursor has arrived, in order.
  */
-export const prepareHistory = async (plan: HistoryPlan, mark: (name: string) => void) => {
+export const prepareHistory = async (plan: HistoryPlan, mark: MarkFn): Promise<Runner> => {
   const errors = new Errors();
   const conn = await connectAgent(plan.url, plan.token);
   const head = `,"method":"messages/list","params":{"taskId":${JSON.stringify(plan.taskId)},"conversationId":${JSON.stringify(plan.conversationId)},"limit":${plan.limit},"beforeSeq":`;
@@ -63,9 +63,9 @@ export const prepareHistory = async (plan: HistoryPlan, mark: (name: string) => 
     );
 
   return {
-    async run(): Promise<LoadResult> {
+    async step(): Promise<LoadResult> {
       for (let i = 0; i < Math.min(200, plan.pages); i++) await page(randomBefore());
-      mark("pages");
+      await mark("pages");
       const list: number[] = [];
       let bytes = 0;
       const t0 = performance.now();
@@ -75,11 +75,10 @@ export const prepareHistory = async (plan: HistoryPlan, mark: (name: string) => 
         bytes += r.bytes;
       }
       const t1 = performance.now();
-      mark("replay");
+      await mark("replay");
       await sleep(200);
       const r = await replay();
-      mark("end");
-      conn.close();
+      await mark("end");
       return {
         counts: {
           pages: plan.pages,
@@ -94,6 +93,9 @@ export const prepareHistory = async (plan: HistoryPlan, mark: (name: string) => 
         seconds: { pages: (t1 - t0) / 1000, replay: r.seconds, replayFirstEvent: r.firstMs / 1000 },
         errors: errors.seen,
       };
+    },
+    close() {
+      conn.close();
     },
   };
 };

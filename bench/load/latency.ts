@@ -1,4 +1,4 @@
-import type { LatencyPlan, LoadResult } from "../lib/plan.ts";
+import type { LatencyPlan, LoadResult, MarkFn, Runner, StepArgs } from "../lib/plan.ts";
 import { readStamp, sendFrame, stampedText } from "../lib/wire.ts";
 import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
 
@@ -10,19 +10,18 @@ import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
  * partner's socket (same process, same clock). Only messages sent inside the
  * measured window are sampled.
  */
-export const prepareLatency = async (plan: LatencyPlan, mark: (name: string) => void) => {
-  const errors = new Errors();
+export const prepareLatency = async (plan: LatencyPlan, mark: MarkFn): Promise<Runner> => {
   const agents = plan.pairs.flatMap((pair, i) =>
     pair.tokens.map((token) => ({ pair, token, group: `l${plan.proc}-${i}` })),
   );
   const conns = await pool(agents, 32, (a) => connectAgent(withGroup(plan.url, plan.target, a.group), a.token));
-  const ack: number[] = [];
-  const delivery: number[] = [];
+  let errors = new Errors();
+  let ack: number[] = [];
+  let delivery: number[] = [];
   let windowStart = Number.POSITIVE_INFINITY;
   let windowEnd = Number.POSITIVE_INFINITY;
   const inWindow = (t: number) => t >= windowStart && t < windowEnd;
   let sent = 0;
-  let sentInWindow = 0;
   let acked = 0;
   let delivered = 0;
   const senders = conns.map((conn, i) => {
@@ -52,12 +51,19 @@ export const prepareLatency = async (plan: LatencyPlan, mark: (name: string) => 
   });
 
   return {
-    async run(): Promise<LoadResult> {
+    async step(_name: string, args: StepArgs): Promise<LoadResult> {
+      errors = new Errors();
+      ack = [];
+      delivery = [];
+      windowStart = windowEnd = Number.POSITIVE_INFINITY;
+      const rate = args.rate ?? 1000;
+      const first = sent;
+      let sentInWindow = 0;
       const start = performance.now();
       let stopAt = Number.POSITIVE_INFINITY;
       const timer = setInterval(() => {
         const now = performance.now();
-        const due = Math.floor((Math.min(now, stopAt) - start) * (plan.rate / 1000));
+        const due = first + Math.floor((Math.min(now, stopAt) - start) * (rate / 1000));
         while (sent < due) {
           const t = performance.now();
           senders[sent % senders.length]!(t);
@@ -65,32 +71,32 @@ export const prepareLatency = async (plan: LatencyPlan, mark: (name: string) => 
           if (inWindow(t)) sentInWindow++;
         }
       }, 1);
-      await sleep(plan.warmupMs);
-      mark("start");
+      await sleep(args.warmupMs ?? 0);
+      await mark("start");
       windowStart = performance.now();
-      await sleep(plan.durationMs);
+      await sleep(args.durationMs ?? 0);
       windowEnd = performance.now();
-      mark("end");
+      await mark("end");
       stopAt = windowEnd;
       await sleep(5);
       clearInterval(timer);
-      for (let i = 0; i < 200 && (acked < sent || delivered < sent); i++) await sleep(25);
-      const closed = conns.filter((c) => c.closed).length;
-      for (const c of conns) c.close();
+      for (let i = 0; i < 400 && (acked < sent || delivered < sent); i++) await sleep(25);
       return {
         counts: {
-          offered: plan.rate,
+          offered: rate,
           sent: sentInWindow,
-          acked,
-          delivered,
           unanswered: sent - acked,
+          undelivered: sent - delivered,
           errors: errors.count,
-          closed,
+          closed: conns.filter((c) => c.closed).length,
         },
         samples: { ack, delivery },
         seconds: { window: (windowEnd - windowStart) / 1000 },
         errors: errors.seen,
       };
+    },
+    close() {
+      for (const c of conns) c.close();
     },
   };
 };

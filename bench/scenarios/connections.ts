@@ -1,5 +1,6 @@
 import { allErrors, between, drive, seconds, sum, type Driven } from "../lib/drive.ts";
 import type { ConnectionsPlan, Target } from "../lib/plan.ts";
+import type { Server } from "../lib/procs.ts";
 import { ratioOf } from "../lib/report.ts";
 import { seedAgents } from "../seed.ts";
 import { round, split, usage, type Context, type Scenario } from "./context.ts";
@@ -25,27 +26,38 @@ export const connections: Scenario = {
         holdMs,
       }));
     };
+    /** RSS from /proc, both readings taken right after a full garbage collection in the server. */
     const figures = (d: Driven) => {
-      const before = d.marks.get("start")!.server.rssBytes;
-      const held = d.marks.get("held")!.server.rssBytes;
+      const before = d.marks.get("before")!;
+      const held = d.marks.get("held")!;
       const n = sum(d.results, "held");
+      const heap = (m: typeof before) => {
+        const u = m.extra as NodeJS.MemoryUsage | undefined;
+        return u ? u.heapUsed + u.external : Number.NaN;
+      };
       return {
         rate: sum(d.results, "opened") / seconds(d.results, "connect"),
         held: n,
         errors: sum(d.results, "errors"),
-        rssBeforeMiB: round(before / 2 ** 20, 1),
-        rssHeldMiB: round(held / 2 ** 20, 1),
-        kbPerConnection: n > 0 ? (held - before) / n / 1024 : Number.NaN,
+        rssBeforeMiB: round(before.server.rssBytes / 2 ** 20, 1),
+        rssHeldMiB: round(held.server.rssBytes / 2 ** 20, 1),
+        kbPerConnection: n > 0 ? (held.server.rssBytes - before.server.rssBytes) / n / 1024 : Number.NaN,
+        heapKbPerConnection: n > 0 ? round((heap(held) - heap(before)) / n / 1024, 2) : Number.NaN,
       };
     };
+    const collect = (server: Server) => (): Promise<unknown> => server.collect!();
 
     const hub = await ctx.withHub(
       "connections",
       (s) => seedAgents(s, count, "idle").map((a) => a.token),
-      (server, tokens) => drive(server, plans("hub", server.url, tokens), ctx.dir, "connections-hub"),
+      (server, tokens) => drive(server, plans("hub", server.url, tokens), ctx.dir, "connections-hub", collect(server)),
+      { inspect: true },
     );
-    const bare = await ctx.withBare("echo", "connections", (server) =>
-      drive(server, plans("bare", server.url, hub.seeded), ctx.dir, "connections-bare"),
+    const bare = await ctx.withBare(
+      "echo",
+      "connections",
+      (server) => drive(server, plans("bare", server.url, hub.seeded), ctx.dir, "connections-bare", collect(server)),
+      { inspect: true },
     );
     const h = figures(hub.result);
     const b = figures(bare);

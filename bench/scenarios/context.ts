@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Storage } from "../../storage/index.ts";
-import { metric, type Driven } from "../lib/drive.ts";
+import { metric, type Driven, type Loads } from "../lib/drive.ts";
+import type { StepArgs } from "../lib/plan.ts";
 import { cpuShare, mainThreadProfile, startBare, startHub, type Server } from "../lib/procs.ts";
 import type { Row } from "../lib/report.ts";
 import { closeSeed, openSeed } from "../seed.ts";
@@ -58,6 +59,7 @@ export class Context {
     name: string,
     seed: (storage: Storage) => S,
     body: (server: Server, seeded: S) => Promise<R>,
+    options: { inspect?: boolean } = {},
   ): Promise<{ seeded: S; result: R }> {
     const tmp = mkdtempSync(join(tmpdir(), "sb-bench-"));
     try {
@@ -76,6 +78,7 @@ export class Context {
         adminToken: this.adminToken,
         logFile: join(this.dir, `hub-${name}.log`),
         profileDir: this.options.profile ? join(this.profileDir, name) : undefined,
+        inspect: options.inspect === true,
       });
       try {
         return { seeded, result: await body(server, seeded) };
@@ -96,8 +99,13 @@ export class Context {
     else this.log(`  no profile of the hub's main thread in ${dir}`);
   }
 
-  async withBare<R>(mode: "echo" | "relay", name: string, body: (server: Server) => Promise<R>): Promise<R> {
-    const server = await startBare(mode, join(this.dir, `bare-${name}.log`));
+  async withBare<R>(
+    mode: "echo" | "relay",
+    name: string,
+    body: (server: Server) => Promise<R>,
+    options: { inspect?: boolean } = {},
+  ): Promise<R> {
+    const server = await startBare(mode, join(this.dir, `bare-${name}.log`), options.inspect === true);
     try {
       return await body(server);
     } finally {
@@ -129,6 +137,43 @@ export const usage = async (d: Driven, from: string, to: string) => {
         }
       : {}),
   };
+};
+
+/** CPU seconds the server process used between two marks. */
+export const serverCpuSeconds = (d: Driven, from: string, to: string): number => {
+  const a = d.marks.get(from);
+  const b = d.marks.get(to);
+  return a && b ? b.server.cpuS - a.server.cpuS : Number.NaN;
+};
+
+/**
+ * Measured windows taken in turn on the hub and on the bare server, both
+ * running: hub, bare, hub, bare... A drift in the machine's load then
+ * touches both sides of each pair, and the ratio is the median of the
+ * per-round ratios. One unmeasured window on each first warms the JIT and
+ * SQLite's cache.
+ */
+export const alternate = async (
+  hub: Loads,
+  bare: Loads,
+  rounds: number,
+  args: StepArgs,
+): Promise<{ hub: Driven[]; bare: Driven[] }> => {
+  const out = { hub: [] as Driven[], bare: [] as Driven[] };
+  await hub.step("window", args);
+  await bare.step("window", args);
+  for (let r = 0; r < rounds; r++) {
+    out.hub.push(await hub.step("window", args));
+    out.bare.push(await bare.step("window", args));
+  }
+  return out;
+};
+
+export const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].filter(Number.isFinite).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
 export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));

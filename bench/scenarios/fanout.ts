@@ -1,22 +1,24 @@
-import { allErrors, between, drive, seconds, sum, type Driven } from "../lib/drive.ts";
+import { allErrors, between, Loads, seconds, sum, type Driven } from "../lib/drive.ts";
 import type { FanoutPlan, Target } from "../lib/plan.ts";
 import { ratioOf } from "../lib/report.ts";
 import { seedAgents, seedConversation } from "../seed.ts";
-import { round, usage, type Context, type Scenario } from "./context.ts";
+import { alternate, median, round, serverCpuSeconds, usage, type Context, type Scenario } from "./context.ts";
 
 const PARTICIPANTS = 200;
 const WINDOW = 8;
+
+interface Seeded {
+  readonly taskId: string;
+  readonly conversationId: string;
+  readonly tokens: ReadonlyArray<string>;
+}
 
 export const fanout: Scenario = {
   name: "fanout",
   title: "Fan-out: one sender into a conversation of 200 participants",
   async run(ctx: Context) {
-    const timing = ctx.quick ? { warmupMs: 1000, durationMs: 3000 } : { warmupMs: 3000, durationMs: 10_000 };
-    interface Seeded {
-      taskId: string;
-      conversationId: string;
-      tokens: string[];
-    }
+    const rounds = ctx.quick ? 2 : 3;
+    const timing = ctx.quick ? { warmupMs: 1000, durationMs: 2000 } : { warmupMs: 1000, durationMs: 5000 };
     const plan = (target: Target, url: string, s: Seeded): FanoutPlan => ({
       scenario: "fanout",
       target,
@@ -27,43 +29,44 @@ export const fanout: Scenario = {
       senderToken: s.tokens[0]!,
       receiverTokens: s.tokens.slice(1),
       window: WINDOW,
-      ...timing,
     });
     const rate = (d: Driven) => sum(d.results, "delivered") / seconds(d.results, "window");
+    const cpuPerNotification = (d: Driven) => (serverCpuSeconds(d, "start", "end") * 1e6) / sum(d.results, "delivered");
 
-    const hub = await ctx.withHub(
+    const { result: runs } = await ctx.withHub(
       "fanout",
       (s): Seeded => {
         const agents = seedAgents(s, PARTICIPANTS, "fan");
         const c = seedConversation(s, agents);
         return { taskId: c.taskId, conversationId: c.conversationId, tokens: agents.map((a) => a.token) };
       },
-      (server, seeded) => drive(server, [plan("hub", server.url, seeded)], ctx.dir, "fanout-hub"),
-    );
-    const bare = await ctx.withBare("relay", "fanout", (server) =>
-      drive(server, [plan("bare", server.url, hub.seeded)], ctx.dir, "fanout-bare"),
+      (hubServer, seeded) =>
+        ctx.withBare("relay", "fanout", async (bareServer) => {
+          const hub = await Loads.start(hubServer, [plan("hub", hubServer.url, seeded)], ctx.dir, "fanout-hub");
+          const bare = await Loads.start(bareServer, [plan("bare", bareServer.url, seeded)], ctx.dir, "fanout-bare");
+          try {
+            return await alternate(hub, bare, rounds, timing);
+          } finally {
+            await Promise.all([hub.close(), bare.close()]);
+          }
+        }),
     );
 
-    const hubRate = rate(hub.result);
-    const bareRate = rate(bare);
-    const ratio = ratioOf(hubRate, bareRate);
+    const hubRates = runs.hub.map(rate);
+    const bareRates = runs.bare.map(rate);
+    const ratio = median(hubRates.map((h, i) => h / bareRates[i]!));
+    const [hubCpu, bareCpu] = [median(runs.hub.map(cpuPerNotification)), median(runs.bare.map(cpuPerNotification))];
     const notes: string[] = [];
-    const errors = allErrors([...hub.result.results, ...bare.results]);
+    const all = [...runs.hub, ...runs.bare].flatMap((d) => d.results);
+    const errors = allErrors(all);
     if (errors.length > 0) notes.push(`errors: ${errors.join(" | ")}`);
-    for (const [who, d] of [
-      ["hub", hub.result],
-      ["bare", bare],
-    ] as const) {
-      if (sum(d.results, "closed") > 0) {
-        notes.push(
-          `${who}: ${sum(d.results, "closed")} sockets closed (first code ${d.results[0]?.counts.firstCloseCode})`,
-        );
-      }
-    }
-    const detailOf = async (d: Driven) => ({
-      messagesPerSecond: round(sum(d.results, "acked") / seconds(d.results, "window"), 0),
-      counts: d.results[0]?.counts,
-      usage: await usage(d, "start", "end"),
+    const closed = all.filter((r) => (r.counts.closed ?? 0) > 0);
+    if (closed.length > 0)
+      notes.push(`sockets closed by the server (first close code ${closed[0]!.counts.firstCloseCode})`);
+    const perRound = async (ds: Driven[]) => ({
+      notificationsPerSecond: ds.map((d) => round(rate(d), 0)),
+      messagesPerSecond: ds.map((d) => round(sum(d.results, "acked") / seconds(d.results, "window"), 0)),
+      usage: await Promise.all(ds.map((d) => usage(d, "start", "end"))),
     });
     return {
       rows: [
@@ -71,22 +74,34 @@ export const fanout: Scenario = {
           scenario: "2 fan-out",
           figure: "message/received delivered",
           unit: "notif/s",
-          hub: hubRate,
-          bare: bareRate,
+          hub: median(hubRates),
+          bare: median(bareRates),
           ratio,
           target: "≥ 0.6 × bare broadcast",
-          met: ratio !== null && ratio >= 0.6 && notes.length === 0,
+          met: ratio >= 0.6 && notes.length === 0,
+        },
+        {
+          scenario: "2 fan-out",
+          figure: "server CPU per notification",
+          unit: "µs",
+          hub: hubCpu,
+          bare: bareCpu,
+          ratio: ratioOf(hubCpu, bareCpu),
+          target: "",
+          met: null,
         },
       ],
       detail: {
         participants: PARTICIPANTS,
         window: WINDOW,
+        rounds,
         ...timing,
-        hub: await detailOf(hub.result),
-        bare: await detailOf(bare),
+        hub: await perRound(runs.hub),
+        bare: await perRound(runs.bare),
+        ratios: hubRates.map((h, i) => round(h / bareRates[i]!, 3)),
       },
       notes,
-      profile: { fanout: [between(hub.result, "start", "end")] },
+      profile: { fanout: runs.hub.map((d) => between(d, "start", "end")) },
     };
   },
 };

@@ -1,6 +1,5 @@
-import { allErrors, between, drive, samples, seconds, sum, type Driven } from "../lib/drive.ts";
+import { allErrors, between, Loads, samples, seconds, sum, type Driven } from "../lib/drive.ts";
 import type { LatencyPlan, Pair, Target } from "../lib/plan.ts";
-import type { Server } from "../lib/procs.ts";
 import { quantile, ratioOf, sortedCopy, type Row } from "../lib/report.ts";
 import { round, split, usage, type Context, type Scenario } from "./context.ts";
 import { seedPairs } from "./direct.ts";
@@ -18,41 +17,44 @@ export const latency: Scenario = {
   async run(ctx: Context) {
     const procs = ctx.loadProcs(1);
     const timing = ctx.quick ? { warmupMs: 1000, durationMs: 3000 } : { warmupMs: 2000, durationMs: 10_000 };
-    const plans = (target: Target, url: string, pairs: Pair[], rate: number): LatencyPlan[] => {
-      const parts = split(pairs, procs);
-      return parts.map((part, proc) => ({
-        scenario: "latency",
-        target,
-        url,
-        proc,
-        pairs: part,
-        rate: rate / parts.length,
-        ...timing,
-      }));
-    };
-    const atRates = async (server: Server, target: Target, pairs: Pair[]) => {
-      const out = new Map<number, Driven>();
-      for (const rate of RATES)
-        out.set(
-          rate,
-          await drive(server, plans(target, server.url, pairs, rate), ctx.dir, `latency-${target}-${rate}`),
-        );
-      return out;
-    };
+    const parts = (pairs: Pair[]) => split(pairs, procs);
+    const plans = (target: Target, url: string, pairs: Pair[]): LatencyPlan[] =>
+      parts(pairs).map((part, proc) => ({ scenario: "latency", target, url, proc, pairs: part }));
 
-    const hub = await ctx.withHub(
+    // both servers running; at each rate a window on the hub, then one on the bare server
+    const { result: runs } = await ctx.withHub(
       "latency",
       (s) => seedPairs(s, 50, "lat"),
-      (server, pairs) => atRates(server, "hub", pairs),
+      (hubServer, pairs) =>
+        ctx.withBare("relay", "latency", async (bareServer) => {
+          const hubLoads = await Loads.start(hubServer, plans("hub", hubServer.url, pairs), ctx.dir, "latency-hub");
+          const bareLoads = await Loads.start(
+            bareServer,
+            plans("bare", bareServer.url, pairs),
+            ctx.dir,
+            "latency-bare",
+          );
+          const hub = new Map<number, Driven>();
+          const bare = new Map<number, Driven>();
+          try {
+            for (const rate of RATES) {
+              const args = { ...timing, rate: rate / parts(pairs).length };
+              hub.set(rate, await hubLoads.step("window", args));
+              bare.set(rate, await bareLoads.step("window", args));
+            }
+          } finally {
+            await Promise.all([hubLoads.close(), bareLoads.close()]);
+          }
+          return { hub, bare };
+        }),
     );
-    const bare = await ctx.withBare("relay", "latency", (server) => atRates(server, "bare", hub.seeded));
 
     const rows: Row[] = [];
     const notes: string[] = [];
     const detail: Record<string, unknown> = { loadProcesses: procs, ...timing };
     for (const rate of RATES) {
-      const h = hub.result.get(rate)!;
-      const b = bare.get(rate)!;
+      const h = runs.hub.get(rate)!;
+      const b = runs.bare.get(rate)!;
       for (const kind of ["ack", "delivery"] as const) {
         const hs = sortedCopy(samples(h.results, kind));
         const bs = sortedCopy(samples(b.results, kind));
@@ -79,7 +81,7 @@ export const latency: Scenario = {
         const achieved = sum(d.results, "sent") / seconds(d.results, "window");
         if (achieved < rate * 0.97) notes.push(`${who} at ${rate}/s: only ${Math.round(achieved)} msg/s were sent`);
         const lost = sum(d.results, "unanswered");
-        if (lost > 0) notes.push(`${who} at ${rate}/s: ${lost} sends unanswered after the run`);
+        if (lost > 0) notes.push(`${who} at ${rate}/s: ${lost} sends still unanswered 10 s after the window`);
         const errors = allErrors(d.results);
         if (errors.length > 0) notes.push(`${who} at ${rate}/s errors: ${errors.join(" | ")}`);
       }
@@ -95,7 +97,7 @@ export const latency: Scenario = {
         },
       };
     }
-    const windows = (rate: number) => [between(hub.result.get(rate)!, "start", "end")];
+    const windows = (rate: number) => [between(runs.hub.get(rate)!, "start", "end")];
     return { rows, detail, notes, profile: { "latency-1k": windows(1000), "latency-5k": windows(5000) } };
   },
 };
