@@ -17,10 +17,11 @@ import { latency } from "./scenarios/latency.ts";
  * `npm run bench [-- --quick] [--only direct,fanout] [--json FILE] [--profile] [--load-procs N]`
  *
  * For each scenario: seed a fresh database, start the hub as its own process
- * (`node --import tsx server/cli/main.ts serve`), drive it from separate load
- * processes, stop it; then start the bare `ws` server (bench/bare.ts) and
- * drive it with the same load code. Prints hub | bare | ratio | target and
- * writes the same figures as JSON. See docs/PERFORMANCE.md.
+ * (`node --import tsx server/cli/main.ts serve`) and the bare `ws` server
+ * (bench/bare.ts), and drive each from separate load processes running the
+ * same load code (in alternating windows where the scenario allows). Prints
+ * hub | bare | ratio | target and writes the same figures as JSON. See
+ * docs/PERFORMANCE.md for the method.
  */
 
 const scenarios: ReadonlyArray<Scenario> = [direct, fanout, latency, connections, history];
@@ -58,6 +59,11 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = scenarios.filter((s) => !only || only.includes(s.name));
+const loadProcs = values["load-procs"] === undefined ? undefined : Number(values["load-procs"]);
+if (loadProcs !== undefined && !(Number.isInteger(loadProcs) && loadProcs >= 1)) {
+  process.stderr.write(`--load-procs takes a whole number of at least 1\n${usage}\n`);
+  process.exit(2);
+}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const git = (...args: string[]) => {
@@ -74,7 +80,7 @@ mkdirSync(dir, { recursive: true });
 const options = {
   quick: values.quick === true,
   profile: values.profile === true,
-  loadProcs: values["load-procs"] === undefined ? undefined : Number(values["load-procs"]),
+  loadProcs,
 };
 const ctx = new Context(options, dir, out);
 
