@@ -48,7 +48,7 @@ export class Committer {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    const { db, events } = storage;
+    const { db, events, caches } = storage;
     this.runJob = db.transaction((fn: (tx: Tx) => unknown, tx: Tx) => fn(tx));
     const commitAll = db.transaction((jobs: Job[], outcomes: Outcome[], emitted: Emitted[]) => {
       for (const job of jobs) {
@@ -64,8 +64,10 @@ export class Committer {
         };
         try {
           outcomes.push({ ok: true, value: this.runJob(job.fn, tx) });
+          caches.keep();
           for (const e of pending) emitted.push(e);
         } catch (error) {
+          caches.undo();
           outcomes.push({ ok: false, error });
         }
       }
@@ -100,6 +102,7 @@ export class Committer {
       this.commitAll(jobs, outcomes, emitted);
     } catch (error) {
       this.log.error({ err: error, jobs: jobs.length }, "commit failed; every write of the group is rolled back");
+      this.storage.caches.clear();
       for (const job of jobs) job.reject(error);
       this.afterFlush();
       return;

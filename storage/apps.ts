@@ -1,4 +1,5 @@
 import type { App, AppId, AppManifest } from "../protocol/index.ts";
+import type { TxCaches } from "./cache.ts";
 import type { Db } from "./db.ts";
 
 export const DEFAULT_APP_ID = "app_default" as AppId;
@@ -28,7 +29,9 @@ const toRecord = (r: AppRow): AppRecord => ({
   manifest: JSON.parse(r.manifest) as AppManifest,
 });
 
-export const makeApps = (db: Db) => {
+export const makeApps = (db: Db, caches: TxCaches) => {
+  // Apps are read on every send (is there a message hook?) and change rarely.
+  const records = caches.map<string, AppRecord>(10_000);
   const insert = db.prepare(
     "INSERT INTO apps (id, name, scopes, capabilities, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
@@ -53,14 +56,19 @@ export const makeApps = (db: Db) => {
         JSON.stringify(a.manifest),
         a.createdAt,
       );
+      records.delete(a.id);
       return toRecord(byId.get(a.id)!);
     },
+    /** The app and its manifest; the record is shared, so callers must not change it. */
     get(id: string): AppRecord | undefined {
+      const cached = records.get(id);
+      if (cached) return cached;
       const r = byId.get(id);
-      return r && toRecord(r);
+      return r && records.set(id, toRecord(r));
     },
     nameTaken: (name: string): boolean => byName.get(name) !== undefined,
     setManifest(id: string, manifest: AppManifest): void {
+      records.delete(id);
       setManifest.run(JSON.stringify(manifest), id);
     },
     /** The built-in app that accepts every task and forwards every message. */

@@ -1,4 +1,5 @@
 import type { AgentId, AppId, Conversation, ConversationId, TaskId, TaskStatus } from "../protocol/index.ts";
+import type { TxCaches } from "./cache.ts";
 import type { Db } from "./db.ts";
 
 interface ConversationRow {
@@ -58,7 +59,29 @@ export interface ConversationListEntry {
 const SELECT = `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id
   FROM conversations c JOIN tasks t ON t.pk = c.task_pk`;
 
-export const makeConversations = (db: Db) => {
+/** A conversation as the message rules need it: its key and where it lives. */
+export interface ConversationPlace {
+  readonly pk: number;
+  readonly taskId: TaskId;
+  readonly conversation: { readonly id: ConversationId };
+}
+
+/** What `messages/send` checks about a conversation, read in one indexed statement. */
+export interface SendContext extends ConversationPlace {
+  readonly taskStatus: TaskStatus;
+  readonly appId: AppId;
+  readonly archived: boolean;
+  readonly member: boolean;
+}
+
+interface Members {
+  readonly ids: AgentId[];
+  readonly set: ReadonlySet<string>;
+}
+
+export const makeConversations = (db: Db, caches: TxCaches) => {
+  // Participant lists by conversation: read on every message (its recipients), changed rarely.
+  const members = caches.map<number, Members>(10_000);
   const insert = db.prepare(
     "INSERT INTO conversations (id, task_pk, name, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
@@ -108,7 +131,22 @@ export const makeConversations = (db: Db) => {
      ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
 
-  const participantIds = (pk: number): AgentId[] => participants.all(pk).map((r) => r.agent_id as AgentId);
+  const sendContext = db.prepare<
+    [string, string],
+    { pk: number; task_id: string; task_status: TaskStatus; app_id: string; archived: number; member: number }
+  >(
+    `SELECT c.pk, t.id AS task_id, t.status AS task_status, t.app_id, c.archived_at IS NOT NULL AS archived,
+       EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_pk = c.pk AND p.agent_id = ?) AS member
+     FROM conversations c JOIN tasks t ON t.pk = c.task_pk WHERE c.id = ?`,
+  );
+
+  const membersOf = (pk: number): Members => {
+    const cached = members.get(pk);
+    if (cached) return cached;
+    const ids = participants.all(pk).map((r) => r.agent_id as AgentId);
+    return members.set(pk, { ids, set: new Set(ids) });
+  };
+  const participantIds = (pk: number): AgentId[] => membersOf(pk).ids;
 
   return {
     insert(c: { id: string; taskPk: number; name?: string | undefined; createdBy: string; createdAt: string }): number {
@@ -123,12 +161,32 @@ export const makeConversations = (db: Db) => {
     },
     /** Add agents; returns those that were not in it yet. */
     join(pk: number, agentIds: ReadonlyArray<string>, at: string): string[] {
+      members.delete(pk);
       return agentIds.filter((id) => join.run(pk, id, at).changes > 0);
     },
     part(pk: number, agentId: string): boolean {
+      members.delete(pk);
       return part.run(pk, agentId).changes > 0;
     },
-    isParticipant: (pk: number, agentId: string): boolean => isIn.get(pk, agentId) !== undefined,
+    isParticipant: (pk: number, agentId: string): boolean => {
+      const cached = members.get(pk);
+      return cached ? cached.set.has(agentId) : isIn.get(pk, agentId) !== undefined;
+    },
+    /** The conversation, its task's state and the agent's membership, for a send. */
+    sendContext(conversationId: string, agentId: string): SendContext | undefined {
+      const r = sendContext.get(agentId, conversationId);
+      return (
+        r && {
+          pk: r.pk,
+          taskId: r.task_id as TaskId,
+          taskStatus: r.task_status,
+          appId: r.app_id as AppId,
+          archived: r.archived === 1,
+          member: r.member === 1,
+          conversation: { id: conversationId as ConversationId },
+        }
+      );
+    },
     participants: participantIds,
     count: (pk: number): number => count.get(pk)!.n,
     /** The conversations of a task that an agent is in. */

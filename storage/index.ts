@@ -1,4 +1,5 @@
 import { openDb, type Db, type OpenOptions } from "./db.ts";
+import { TxCaches } from "./cache.ts";
 import { makeAgents } from "./agents.ts";
 import { makeApps } from "./apps.ts";
 import { makeUsers } from "./users.ts";
@@ -17,14 +18,15 @@ import { makeActionStorage } from "./actions/index.ts";
  */
 export const openStorage = (file: string, options?: OpenOptions) => fromDb(openDb(file, options));
 
-export const fromDb = (db: Db) => ({
+export const fromDb = (db: Db, caches = new TxCaches(db)) => ({
   db,
+  caches,
   agents: makeAgents(db),
-  apps: makeApps(db),
+  apps: makeApps(db, caches),
   users: makeUsers(db),
   credentials: makeCredentials(db),
   tasks: makeTasks(db),
-  conversations: makeConversations(db),
+  conversations: makeConversations(db, caches),
   messages: makeMessages(db),
   events: makeEvents(db),
   actions: makeActionStorage(db),
@@ -36,7 +38,7 @@ export type Storage = ReturnType<typeof fromDb>;
 export { openDb, migrate, type Db } from "./db.ts";
 export { DEFAULT_APP_ID, type AppRecord } from "./apps.ts";
 export type { TaskRecord, Membership } from "./tasks.ts";
-export type { ConversationRecord, ConversationListEntry } from "./conversations.ts";
+export type { ConversationRecord, ConversationListEntry, ConversationPlace, SendContext } from "./conversations.ts";
 export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";
 export type { LoggedEvent } from "./events.ts";
 export type { AgentWithCard } from "./agents.ts";

@@ -5,9 +5,8 @@ import {
   Notifications,
   type Message,
   type MessageId,
-  type Raise,
 } from "../../protocol/index.ts";
-import { encodeCursor, newId, nowIso, type ConversationRecord } from "../../storage/index.ts";
+import { encodeCursor, newId, nowIso, type SendContext } from "../../storage/index.ts";
 import type { HubContext } from "../hub-context.ts";
 import { implement } from "../rpc.ts";
 import { memberConversation, requireActive } from "./access.ts";
@@ -21,19 +20,6 @@ const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 export const messageHandlers = (hub: HubContext) => {
   const { storage } = hub;
 
-  /** The checks of 5.4 that depend on state: run before the hook, and again in the transaction. */
-  const sendable = (
-    taskId: string,
-    conversationId: string,
-    sender: string,
-    raise: Raise<"NotAParticipant" | "TaskClosed" | "ConversationArchived">,
-  ): ConversationRecord => {
-    const rec = memberConversation(storage, taskId, conversationId, sender, raise);
-    requireActive(rec.taskStatus, raise);
-    if (rec.conversation.archivedAt !== undefined) raise("ConversationArchived");
-    return rec;
-  };
-
   return [
     implement(Methods.MessagesSend, async (p, { principal, raise }) => {
       const me = principal.id;
@@ -41,33 +27,40 @@ export const messageHandlers = (hub: HubContext) => {
         const prior = storage.messages.byClientId(me, p.clientMessageId);
         if (prior) return { message: prior.message };
       }
-      const rec = sendable(p.taskId, p.conversationId, me, raise);
-      const partsJson = JSON.stringify(p.parts);
-      if (Buffer.byteLength(partsJson) > MAX_PARTS_JSON_BYTES) {
-        return raise("InvalidParams", {
-          issues: [{ path: ["parts"], message: `the parts total more than ${MAX_PARTS_JSON_BYTES} bytes of JSON` }],
-        });
-      }
-      const sent = readIntent(p.parts, raise);
-      if (p.replyToId !== undefined && !storage.messages.isIn(p.replyToId, rec.pk)) {
-        return raise("MessageNotFound", {}, "replyToId names no message of this conversation.");
-      }
-
       const id = newId("message") as MessageId;
       const createdAt = nowIso();
+      const partsJson = JSON.stringify(p.parts);
+
+      /** The checks of 5.4, in its order, up to the app's hook; they answer the message's correlation. */
+      const admit = (ctx: SendContext | undefined) => {
+        if (!ctx || !ctx.member || ctx.taskId !== p.taskId) return raise("NotAParticipant");
+        requireActive(ctx.taskStatus, raise);
+        if (ctx.archived) raise("ConversationArchived");
+        if (Buffer.byteLength(partsJson) > MAX_PARTS_JSON_BYTES) {
+          raise("InvalidParams", {
+            issues: [{ path: ["parts"], message: `the parts total more than ${MAX_PARTS_JSON_BYTES} bytes of JSON` }],
+          });
+        }
+        const sent = readIntent(p.parts, raise);
+        if (p.replyToId !== undefined && !storage.messages.isIn(p.replyToId, ctx.pk)) {
+          raise("MessageNotFound", {}, "replyToId names no message of this conversation.");
+        }
+        return sent && checkIntent(storage, { conversation: ctx, senderId: me, messageId: id }, sent, raise);
+      };
+
+      // Only an app with a message hook makes the send wait; the checks then run before it is asked
+      // (5.4), and again in the write, since the state may change while the app answers.
       let recipients: ReadonlyArray<string> | undefined;
-      const app = storage.apps.get(rec.appId);
-      if (app?.manifest.hooks?.messageAuthorize) {
-        // Intent rules come before the hook (5.4); without a hook, the write job's run is enough.
-        const correlationId =
-          sent && checkIntent(storage, { conversation: rec, senderId: me, messageId: id }, sent, raise).correlationId;
-        const outcome = await hub.callbacks.call(rec.appId, Callbacks.MessageAuthorizeCallback, {
-          taskId: rec.taskId,
-          conversationId: rec.conversation.id,
+      const before = storage.conversations.sendContext(p.conversationId, me);
+      if (before?.member && storage.apps.get(before.appId)?.manifest.hooks?.messageAuthorize) {
+        const correlationId = admit(before)?.correlationId;
+        const outcome = await hub.callbacks.call(before.appId, Callbacks.MessageAuthorizeCallback, {
+          taskId: before.taskId,
+          conversationId: before.conversation.id,
           message: {
             id,
-            taskId: rec.taskId,
-            conversationId: rec.conversation.id,
+            taskId: before.taskId,
+            conversationId: before.conversation.id,
             senderId: me,
             parts: p.parts,
             ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
@@ -93,9 +86,9 @@ export const messageHandlers = (hub: HubContext) => {
           const prior = storage.messages.byClientId(me, p.clientMessageId);
           if (prior) return { message: prior.message };
         }
-        const current = sendable(p.taskId, p.conversationId, me, raise);
-        const intent =
-          sent && checkIntent(storage, { conversation: current, senderId: me, messageId: id }, sent, raise);
+        const ctx = storage.conversations.sendContext(p.conversationId, me);
+        const intent = admit(ctx);
+        const current = ctx!;
         const participants = storage.conversations.participants(current.pk);
         const chosen = recipients === undefined ? undefined : new Set(recipients);
         const to = participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));

@@ -1,5 +1,5 @@
 import { Notifications, type MessageId } from "../../protocol/index.ts";
-import type { ConversationRecord, Storage } from "../../storage/index.ts";
+import type { ConversationPlace, Storage } from "../../storage/index.ts";
 import type { Tx } from "../committer.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { Tx } from "../committer.ts";
 export const retractMessage = (
   storage: Storage,
   tx: Tx,
-  rec: ConversationRecord,
+  rec: ConversationPlace,
   messageId: MessageId,
   at: string,
 ): void => {

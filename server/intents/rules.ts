@@ -1,12 +1,12 @@
 import { agentIdOfDid, type AnyIntent, type MessageId, type Raise } from "../../protocol/index.ts";
-import type { ConversationRecord, Storage } from "../../storage/index.ts";
+import type { ConversationPlace, Storage } from "../../storage/index.ts";
 import { correlate } from "./correlation.ts";
 import { requireNegotiated } from "./negotiation.ts";
 import type { SentIntent } from "./read.ts";
 
 /** The message being sent, as far as the intent rules care. */
 export interface Sending {
-  readonly conversation: ConversationRecord;
+  readonly conversation: ConversationPlace;
   readonly senderId: string;
   readonly messageId: string;
 }

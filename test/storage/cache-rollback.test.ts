@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newId, nowIso, openStorage, type Storage } from "../../storage/index.ts";
+import { Committer } from "../../server/committer.ts";
+import { createLogger } from "../../server/logger.ts";
+import { createMetrics } from "../../server/metrics.ts";
+
+describe("caches stay true to the database when a job rolls back", () => {
+  let dir: string;
+  let storage: Storage;
+  let committer: Committer;
+  let pk: number;
+  let alice: string;
+  let bob: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "sb-cache-"));
+    storage = openStorage(join(dir, "hub.db"));
+    committer = new Committer(storage, () => {}, createMetrics(), createLogger("silent"));
+    const at = nowIso();
+    storage.apps.ensureDefault(at);
+    alice = storage.agents.insert({ id: newId("agent"), name: "alice-cache", createdAt: at }).id;
+    bob = storage.agents.insert({ id: newId("agent"), name: "bob-cache", createdAt: at }).id;
+    const task = storage.tasks.insert({
+      id: newId("task"),
+      appId: "app_default",
+      initiatorAgentId: alice,
+      createdAt: at,
+    });
+    pk = storage.conversations.insert({ id: newId("conversation"), taskPk: task.pk, createdBy: alice, createdAt: at });
+    storage.conversations.join(pk, [alice], at);
+  });
+  afterAll(() => {
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("forgets participants read inside a job that then failed", async () => {
+    expect(storage.conversations.participants(pk)).toEqual([alice]);
+    const failing = committer.run(() => {
+      storage.conversations.join(pk, [bob], nowIso());
+      expect(storage.conversations.participants(pk)).toEqual([alice, bob]);
+      throw new Error("the job fails after its write");
+    });
+    await expect(failing).rejects.toThrow("the job fails after its write");
+    expect(storage.conversations.participants(pk)).toEqual([alice]);
+    expect(storage.conversations.isParticipant(pk, bob)).toBe(false);
+  });
+
+  it("keeps what a successful job in the same transaction changed", async () => {
+    const ok = committer.run(() => storage.conversations.join(pk, [bob], nowIso()));
+    const failing = committer.run(() => {
+      storage.conversations.part(pk, bob);
+      storage.conversations.participants(pk);
+      throw new Error("rolled back");
+    });
+    await ok;
+    await expect(failing).rejects.toThrow("rolled back");
+    expect(storage.conversations.participants(pk)).toEqual([alice, bob]);
+  });
+
+  it("forgets an app's manifest changed by a job that failed", async () => {
+    expect(storage.apps.get("app_default")?.manifest).toEqual({});
+    await expect(
+      committer.run(() => {
+        storage.apps.setManifest("app_default", { hooks: { messageAuthorize: true } });
+        expect(storage.apps.get("app_default")?.manifest.hooks?.messageAuthorize).toBe(true);
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
+    expect(storage.apps.get("app_default")?.manifest).toEqual({});
+  });
+});
