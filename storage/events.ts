@@ -15,7 +15,14 @@ export interface LoggedEvent {
  */
 export const makeEvents = (db: Db) => {
   const insertEvent = db.prepare("INSERT INTO events (method, params, created_at) VALUES (?, ?, ?)");
-  const insertRecipient = db.prepare("INSERT INTO event_recipients (principal, event_id) VALUES (?, ?)");
+  // Recipients are inserted in multi-row statements of these sizes: one statement per chunk, not per row.
+  const chunkSizes = [64, 16, 4, 1] as const;
+  const insertRecipients = new Map(
+    chunkSizes.map((n) => [
+      n,
+      db.prepare(`INSERT INTO event_recipients (principal, event_id) VALUES ${Array(n).fill("(?, ?)").join(", ")}`),
+    ]),
+  );
   const after = db.prepare<[string, number, number], LoggedEvent>(
     `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
      WHERE r.principal = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
@@ -58,8 +65,19 @@ export const makeEvents = (db: Db) => {
     append(method: string, paramsJson: string, recipients: ReadonlyArray<string>, nowMs: number): number[] {
       const eventId = insertEvent.run(method, paramsJson, nowMs).lastInsertRowid;
       const cursors = new Array<number>(recipients.length);
-      for (let i = 0; i < recipients.length; i++) {
-        cursors[i] = Number(insertRecipient.run(recipients[i], eventId).lastInsertRowid);
+      let i = 0;
+      for (const n of chunkSizes) {
+        const insert = insertRecipients.get(n)!;
+        for (; recipients.length - i >= n; i += n) {
+          const args = new Array<string | number | bigint>(2 * n);
+          for (let k = 0; k < n; k++) {
+            args[2 * k] = recipients[i + k]!;
+            args[2 * k + 1] = eventId;
+          }
+          // One statement, one writer: its rows take consecutive ids ending at the last one.
+          const last = Number(insert.run(...args).lastInsertRowid);
+          for (let k = 0; k < n; k++) cursors[i + k] = last - n + 1 + k;
+        }
       }
       return cursors;
     },
