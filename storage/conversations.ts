@@ -74,14 +74,23 @@ export interface SendContext extends ConversationPlace {
   readonly member: boolean;
 }
 
-interface Members {
+/** What can change about a conversation, cached by its pk. */
+interface State {
   readonly ids: AgentId[];
   readonly set: ReadonlySet<string>;
+  readonly archived: boolean;
 }
 
-export const makeConversations = (db: Db, caches: TxCaches) => {
-  // Participant lists by conversation: read on every message (its recipients), changed rarely.
-  const members = caches.map<number, Members>(10_000);
+/** What never changes about a conversation once created. */
+interface Place extends ConversationPlace {
+  readonly taskPk: number;
+  readonly appId: AppId;
+}
+
+export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk: number) => TaskStatus) => {
+  // Read on every message (its membership, archive state and recipients) and changed rarely.
+  const states = caches.map<number, State>(10_000);
+  const places = caches.map<string, Place>(10_000);
   const insert = db.prepare(
     "INSERT INTO conversations (id, task_pk, name, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
@@ -131,22 +140,35 @@ export const makeConversations = (db: Db, caches: TxCaches) => {
      ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
 
-  const sendContext = db.prepare<
-    [string, string],
-    { pk: number; task_id: string; task_status: TaskStatus; app_id: string; archived: number; member: number }
-  >(
-    `SELECT c.pk, t.id AS task_id, t.status AS task_status, t.app_id, c.archived_at IS NOT NULL AS archived,
-       EXISTS (SELECT 1 FROM conversation_participants p WHERE p.conversation_pk = c.pk AND p.agent_id = ?) AS member
-     FROM conversations c JOIN tasks t ON t.pk = c.task_pk WHERE c.id = ?`,
+  const placeOf = db.prepare<[string], { pk: number; task_pk: number; task_id: string; app_id: string }>(
+    "SELECT c.pk, c.task_pk, t.id AS task_id, t.app_id FROM conversations c JOIN tasks t ON t.pk = c.task_pk WHERE c.id = ?",
+  );
+  const archivedOf = db.prepare<[number], { archived: number }>(
+    "SELECT archived_at IS NOT NULL AS archived FROM conversations WHERE pk = ?",
   );
 
-  const membersOf = (pk: number): Members => {
-    const cached = members.get(pk);
+  const stateOf = (pk: number): State => {
+    const cached = states.get(pk);
     if (cached) return cached;
     const ids = participants.all(pk).map((r) => r.agent_id as AgentId);
-    return members.set(pk, { ids, set: new Set(ids) });
+    return states.set(pk, { ids, set: new Set(ids), archived: archivedOf.get(pk)!.archived === 1 });
   };
-  const participantIds = (pk: number): AgentId[] => membersOf(pk).ids;
+  const placeById = (id: string): Place | undefined => {
+    const cached = places.get(id);
+    if (cached) return cached;
+    const r = placeOf.get(id);
+    return (
+      r &&
+      places.set(id, {
+        pk: r.pk,
+        taskPk: r.task_pk,
+        taskId: r.task_id as TaskId,
+        appId: r.app_id as AppId,
+        conversation: { id: id as ConversationId },
+      })
+    );
+  };
+  const participantIds = (pk: number): AgentId[] => stateOf(pk).ids;
 
   return {
     insert(c: { id: string; taskPk: number; name?: string | undefined; createdBy: string; createdAt: string }): number {
@@ -161,37 +183,38 @@ export const makeConversations = (db: Db, caches: TxCaches) => {
     },
     /** Add agents; returns those that were not in it yet. */
     join(pk: number, agentIds: ReadonlyArray<string>, at: string): string[] {
-      members.delete(pk);
+      states.delete(pk);
       return agentIds.filter((id) => join.run(pk, id, at).changes > 0);
     },
     part(pk: number, agentId: string): boolean {
-      members.delete(pk);
+      states.delete(pk);
       return part.run(pk, agentId).changes > 0;
     },
     isParticipant: (pk: number, agentId: string): boolean => {
-      const cached = members.get(pk);
+      const cached = states.get(pk);
       return cached ? cached.set.has(agentId) : isIn.get(pk, agentId) !== undefined;
     },
-    /** The conversation, its task's state and the agent's membership, for a send. */
+    /** The conversation, its task's status, its archive state and the agent's membership, for a send. */
     sendContext(conversationId: string, agentId: string): SendContext | undefined {
-      const r = sendContext.get(agentId, conversationId);
-      return (
-        r && {
-          pk: r.pk,
-          taskId: r.task_id as TaskId,
-          taskStatus: r.task_status,
-          appId: r.app_id as AppId,
-          archived: r.archived === 1,
-          member: r.member === 1,
-          conversation: { id: conversationId as ConversationId },
-        }
-      );
+      const place = placeById(conversationId);
+      if (!place) return undefined;
+      const state = stateOf(place.pk);
+      return {
+        pk: place.pk,
+        taskId: place.taskId,
+        conversation: place.conversation,
+        appId: place.appId,
+        taskStatus: taskStatus(place.taskPk),
+        archived: state.archived,
+        member: state.set.has(agentId),
+      };
     },
     participants: participantIds,
     count: (pk: number): number => count.get(pk)!.n,
     /** The conversations of a task that an agent is in. */
     ofAgentInTask: (taskPk: number, agentId: string): number[] => ofAgentInTask.all(taskPk, agentId).map((r) => r.pk),
     setArchived(pk: number, archivedAt: string | null, at: string): void {
+      states.delete(pk);
       setArchived.run(archivedAt, at, pk);
     },
     touch(pk: number, at: string): void {

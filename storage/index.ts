@@ -18,15 +18,15 @@ import { makeActionStorage } from "./actions/index.ts";
  */
 export const openStorage = (file: string, options?: OpenOptions) => fromDb(openDb(file, options));
 
-export const fromDb = (db: Db, caches = new TxCaches(db)) => ({
+export const fromDb = (db: Db, caches = new TxCaches(db), tasks = makeTasks(db, caches)) => ({
   db,
   caches,
   agents: makeAgents(db),
   apps: makeApps(db, caches),
   users: makeUsers(db),
   credentials: makeCredentials(db),
-  tasks: makeTasks(db),
-  conversations: makeConversations(db, caches),
+  tasks,
+  conversations: makeConversations(db, caches, tasks.status),
   messages: makeMessages(db),
   events: makeEvents(db),
   actions: makeActionStorage(db),

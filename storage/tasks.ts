@@ -1,4 +1,5 @@
 import type { AgentId, AppId, Task, TaskId, TaskParticipant, TaskStatus } from "../protocol/index.ts";
+import type { TxCaches } from "./cache.ts";
 import type { Db } from "./db.ts";
 
 interface TaskRow {
@@ -36,12 +37,15 @@ const toRecord = (r: TaskRow): TaskRecord => ({ pk: r.pk, task: toTask(r) });
 
 export type Membership = "current" | "former" | "never";
 
-export const makeTasks = (db: Db) => {
+export const makeTasks = (db: Db, caches: TxCaches) => {
+  // A task's status is read on every send (is it active?) and changes a few times in its life.
+  const statuses = caches.map<number, TaskStatus>(50_000);
   const insert = db.prepare(
     `INSERT INTO tasks (id, app_id, initiator_agent_id, title, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?)`,
   );
   const byId = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
   const byPk = db.prepare<[number], TaskRow>("SELECT * FROM tasks WHERE pk = ?");
+  const statusOf = db.prepare<[number], { status: TaskStatus }>("SELECT status FROM tasks WHERE pk = ?");
   const setStatus = db.prepare(
     `UPDATE tasks SET status = ?, failure_reason = coalesce(?, failure_reason),
        started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at) WHERE pk = ?`,
@@ -96,8 +100,12 @@ export const makeTasks = (db: Db) => {
       status: TaskStatus,
       at: { failureReason?: string; startedAt?: string; endedAt?: string } = {},
     ): TaskRecord {
+      statuses.delete(pk);
       setStatus.run(status, at.failureReason ?? null, at.startedAt ?? null, at.endedAt ?? null, pk);
       return this.byPk(pk);
+    },
+    status(pk: number): TaskStatus {
+      return statuses.get(pk) ?? statuses.set(pk, statusOf.get(pk)!.status);
     },
     /** Admit an agent (again, if it had left); returns false when it already was a participant. */
     admit(taskPk: number, agentId: string, at: string): boolean {

@@ -12,6 +12,8 @@ describe("caches stay true to the database when a job rolls back", () => {
   let storage: Storage;
   let committer: Committer;
   let pk: number;
+  let taskPk: number;
+  let conversationId: string;
   let alice: string;
   let bob: string;
 
@@ -29,7 +31,9 @@ describe("caches stay true to the database when a job rolls back", () => {
       initiatorAgentId: alice,
       createdAt: at,
     });
-    pk = storage.conversations.insert({ id: newId("conversation"), taskPk: task.pk, createdBy: alice, createdAt: at });
+    taskPk = task.pk;
+    conversationId = newId("conversation");
+    pk = storage.conversations.insert({ id: conversationId, taskPk: task.pk, createdBy: alice, createdAt: at });
     storage.conversations.join(pk, [alice], at);
   });
   afterAll(() => {
@@ -71,5 +75,21 @@ describe("caches stay true to the database when a job rolls back", () => {
       }),
     ).rejects.toThrow("no");
     expect(storage.apps.get("app_default")?.manifest).toEqual({});
+  });
+
+  it("forgets a task status and an archive state changed by a job that failed, and sees committed ones", async () => {
+    const context = () => storage.conversations.sendContext(conversationId, alice)!;
+    expect(context()).toMatchObject({ taskStatus: "waiting", archived: false, member: true });
+    await expect(
+      committer.run(() => {
+        storage.tasks.setStatus(taskPk, "active");
+        storage.conversations.setArchived(pk, nowIso(), nowIso());
+        expect(context()).toMatchObject({ taskStatus: "active", archived: true });
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(context()).toMatchObject({ taskStatus: "waiting", archived: false });
+    await committer.run(() => storage.tasks.setStatus(taskPk, "active"));
+    expect(context()).toMatchObject({ taskStatus: "active", archived: false });
   });
 });
