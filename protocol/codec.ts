@@ -1,5 +1,6 @@
 import { Either, ParseResult, Schema } from "effect";
 import type { Issue } from "./errors.ts";
+import { compileGuard } from "./guard.ts";
 
 export type Decoded<A> =
   { readonly ok: true; readonly value: A } | { readonly ok: false; readonly issues: ReadonlyArray<Issue> };
@@ -10,7 +11,11 @@ export type Decoded<A> =
  */
 export const strictDecoder = <A, I>(schema: Schema.Schema<A, I, never>): ((input: unknown) => Decoded<A>) => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" });
+  // Valid input is the common case: a compiled predicate accepts it without the decoder's
+  // machinery (the schemas here do not transform, so the decoded value is the input itself).
+  const valid = compileGuard(schema.ast);
   return (input) => {
+    if (valid?.(input)) return { ok: true, value: input as A };
     const result = decode(input);
     if (Either.isRight(result)) return { ok: true, value: result.right };
     return { ok: false, issues: toIssues(result.left) };

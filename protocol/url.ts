@@ -13,6 +13,11 @@ export const HttpUrl = Schema.String.pipe(
         return false;
       }
     },
-    { message: () => "an absolute http(s) URL", jsonSchema: { format: "uri" } },
+    {
+      message: () => "an absolute http(s) URL",
+      jsonSchema: { format: "uri" },
+      // Generators (property tests) draw real URLs rather than strings that almost never are one.
+      arbitrary: () => (fc) => fc.webUrl({ validSchemes: ["http", "https"] }),
+    },
   ),
 ).annotations({ identifier: "HttpUrl" });

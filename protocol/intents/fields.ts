@@ -73,6 +73,11 @@ export const DateTime = Schema.String.pipe(
     message: (issue) =>
       `expected an RFC 3339 date-time with a zone, such as 2025-06-01T14:30:00Z, got ${JSON.stringify(issue.actual)}`,
     jsonSchema: { format: "date-time", pattern: RFC3339.source },
+    // Generators draw real instants (in UTC) rather than strings that are almost never one.
+    arbitrary: () => (fc) =>
+      fc
+        .date({ min: new Date("1970-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true })
+        .map((d) => d.toISOString()),
   }),
 ).annotations({
   identifier: "DateTime",
