@@ -132,7 +132,14 @@ export const ListFields = {
   cursor: Schema.optional(ListCursor),
 };
 
-export const Empty = Schema.Struct({});
+/**
+ * An object with no fields, strict like every other: `Schema.Struct({})` would
+ * accept any value with any fields, so an unknown field is named here instead.
+ */
+export const Empty = Schema.Record({
+  key: Schema.String,
+  value: Schema.Never.annotations({ message: () => "is not a field of this object, which takes none" }),
+}).annotations({ identifier: "Empty" });
 
 export const Principal = Schema.Union(
   Schema.Struct({ type: Schema.Literal("agent"), agentId: AgentId, name: Schema.String }),
