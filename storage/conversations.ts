@@ -55,6 +55,14 @@ export interface ConversationListEntry {
   readonly unreadCount: number;
 }
 
+/** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served. */
+interface ListParams<O> {
+  readonly owner: O;
+  readonly at: string | null;
+  readonly pk: number;
+  readonly limit: number;
+}
+
 const SELECT = `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id
   FROM conversations c JOIN tasks t ON t.pk = c.task_pk`;
 
@@ -86,23 +94,24 @@ export const makeConversations = (db: Db) => {
   const nextSeq = db.prepare<[string, string, number], { last_seq: number }>(
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
-  const markRead = db.prepare(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?1)))
-     WHERE conversation_pk = ?1 AND agent_id = ?`,
+  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
+  const markRead = db.prepare<[{ seq: number; pk: number; agent: string }]>(
+    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(@seq, (SELECT last_seq FROM conversations WHERE pk = @pk)))
+     WHERE conversation_pk = @pk AND agent_id = @agent`,
   );
   const unread = db.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  const forAgent = db.prepare<[string, string | null, number, number], ConversationRow & { last_read_seq: number }>(
+  const forAgent = db.prepare<[ListParams<string>], ConversationRow & { last_read_seq: number }>(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+     WHERE p.agent_id = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
-  const forTask = db.prepare<[number, string | null, number, number], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = ? AND (?2 IS NULL OR c.updated_at < ?2 OR (c.updated_at = ?2 AND c.pk < ?3))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?4`,
+  const forTask = db.prepare<[ListParams<number>], ConversationRow>(
+    `${SELECT} WHERE c.task_pk = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
 
   const participantIds = (pk: number): AgentId[] => participants.all(pk).map((r) => r.agent_id as AgentId);
@@ -139,7 +148,7 @@ export const makeConversations = (db: Db) => {
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
     nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
     markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run(seq, pk, agentId);
+      markRead.run({ seq, pk, agent: agentId });
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
     listForAgent(
@@ -147,14 +156,14 @@ export const makeConversations = (db: Db) => {
       after: readonly [string, number] | undefined,
       limit: number,
     ): ConversationListEntry[] {
-      return forAgent.all(agentId, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      return forAgent.all({ owner: agentId, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
       }));
     },
     listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      return forTask.all(taskPk, after?.[0] ?? null, after?.[1] ?? 0, limit).map((r) => ({
+      return forTask.all({ owner: taskPk, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: 0,

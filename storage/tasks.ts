@@ -36,6 +36,13 @@ const toRecord = (r: TaskRow): TaskRecord => ({ pk: r.pk, task: toTask(r) });
 
 export type Membership = "current" | "former" | "never";
 
+interface ListParams {
+  readonly owner: string;
+  readonly beforePk: number;
+  readonly status: TaskStatus | null;
+  readonly limit: number;
+}
+
 export const makeTasks = (db: Db) => {
   const insert = db.prepare(
     `INSERT INTO tasks (id, app_id, initiator_agent_id, title, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?)`,
@@ -64,13 +71,15 @@ export const makeTasks = (db: Db) => {
     `SELECT value FROM json_each(?) WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  const forAgent = db.prepare<[string, number, string | null, number], TaskRow>(
+  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
+  const forAgent = db.prepare<[ListParams], TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (?3 IS NULL OR t.status = ?3)
-     ORDER BY p.task_pk DESC LIMIT ?`,
+     WHERE p.agent_id = @owner AND p.left_at IS NULL AND p.task_pk < @beforePk AND (@status IS NULL OR t.status = @status)
+     ORDER BY p.task_pk DESC LIMIT @limit`,
   );
-  const forApp = db.prepare<[string, number, string | null, number], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (?3 IS NULL OR status = ?3) ORDER BY pk DESC LIMIT ?`,
+  const forApp = db.prepare<[ListParams], TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = @owner AND pk < @beforePk AND (@status IS NULL OR status = @status)
+     ORDER BY pk DESC LIMIT @limit`,
   );
 
   return {
@@ -123,10 +132,10 @@ export const makeTasks = (db: Db) => {
     },
     /** Newest first, strictly older than `beforePk`. */
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all(agentId, beforePk, status ?? null, limit).map(toRecord);
+      return forAgent.all({ owner: agentId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all(appId, beforePk, status ?? null, limit).map(toRecord);
+      return forApp.all({ owner: appId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
   };
 };
