@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestHub } from "../helpers/hub.ts";
+
+/**
+ * One test per bug the reliability suites found in core code, named after
+ * what was wrong, so that each stays fixed.
+ */
+describe("regressions found by the reliability suites", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await TestHub.start();
+  });
+  afterAll(() => t.stop());
+
+  it("task/list, app/task/list, agent/conversation/list and task/conversation/list answer (numbered SQL parameters were never bound)", async () => {
+    const app = await t.connectedApp();
+    app.client.handle("task/create", () => ({ verdict: "accept" }));
+    const a = await t.connectedAgent();
+    const first = await a.client.call("task/request", { appId: app.id, invitedAgentIds: [], initialConversation: {} });
+    const second = await a.client.call("task/request", { appId: app.id, invitedAgentIds: [], initialConversation: {} });
+
+    const tasks = await a.client.call("task/list", { limit: 1 });
+    expect(tasks.items.map((x) => x.id)).toEqual([second.task.id]);
+    const rest = await a.client.call("task/list", { limit: 1, cursor: tasks.nextCursor! });
+    expect(rest.items.map((x) => x.id)).toEqual([first.task.id]);
+    expect((await a.client.call("task/list", { status: "closed" })).items).toEqual([]);
+
+    expect((await app.client.call("app/task/list", { status: "active" })).items.map((x) => x.id)).toEqual([
+      second.task.id,
+      first.task.id,
+    ]);
+    const mine = await a.client.call("agent/conversation/list", {});
+    expect(mine.items.map((x) => x.conversation.id).sort()).toEqual(
+      [first.conversation!.id, second.conversation!.id].sort(),
+    );
+    const ofTask = await app.client.call("task/conversation/list", { taskId: first.task.id });
+    expect(ofTask.items.map((x) => x.conversation.id)).toEqual([first.conversation!.id]);
+  });
+
+  it("agent/conversation/read moves the read mark of that conversation (the conversation key was bound to seq)", async () => {
+    const a = await t.connectedAgent();
+    const b = await t.connectedAgent();
+    const { task, conversation } = await a.client.call("task/request", {
+      invitedAgentIds: [b.id],
+      initialConversation: {},
+    });
+    const ref = { taskId: task.id, conversationId: conversation!.id };
+    for (let i = 0; i < 3; i++)
+      await a.client.call("messages/send", { ...ref, parts: [{ type: "text", text: `m${i}` }] });
+    const unread = async () =>
+      (await b.client.call("agent/conversation/list", {})).items.find((x) => x.conversation.id === ref.conversationId)!
+        .unreadCount;
+    expect(await unread()).toBe(3);
+    await b.client.call("agent/conversation/read", { conversationId: ref.conversationId, seq: 2 });
+    expect(await unread()).toBe(1);
+    await b.client.call("agent/conversation/read", { conversationId: ref.conversationId, seq: 1 });
+    expect(await unread()).toBe(1);
+  });
+
+  it("agent/agents/list finds agents by display name (the display-name pattern was never bound)", async () => {
+    const a = await t.agent({ displayName: "Quintessential Owl" });
+    const viewer = await t.connectedAgent();
+    const found = await viewer.client.call("agent/agents/list", { query: "essential ow" });
+    expect(found.items.map((x) => x.id)).toEqual([a.id]);
+  });
+});
