@@ -63,4 +63,27 @@ describe("regressions found by the reliability suites", () => {
     const found = await viewer.client.call("agent/agents/list", { query: "essential ow" });
     expect(found.items.map((x) => x.id)).toEqual([a.id]);
   });
+
+  it("an event after an acknowledged one gets a new cursor and is delivered (cursors were reused after an ack)", async () => {
+    const a = await t.connectedAgent();
+    const b = await t.connectedAgent();
+    const { task, conversation } = await a.client.call("task/request", {
+      invitedAgentIds: [b.id],
+      initialConversation: {},
+    });
+    const ref = { taskId: task.id, conversationId: conversation!.id };
+    const first = b.client.once("message/received");
+    await a.client.call("messages/send", { ...ref, parts: [{ type: "text", text: "one" }] });
+    const one = await first;
+    // b's entry is now the newest row of the whole log; acknowledging it deletes it.
+    await b.client.call("events/ack", { cursor: one.cursor });
+
+    const second = b.client.once("message/received");
+    const { message } = await a.client.call("messages/send", { ...ref, parts: [{ type: "text", text: "two" }] });
+    const two = await second;
+    expect(two.message.id).toBe(message.id);
+    expect(BigInt(two.cursor)).toBeGreaterThan(BigInt(one.cursor));
+    const replay = await b.client.call("events/replay", { after: one.cursor });
+    expect(replay.items.map((i) => i.cursor)).toEqual([two.cursor]);
+  });
 });
