@@ -18,6 +18,7 @@ import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
 
 type Id = string | number | null;
+type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
 
 interface Entry {
   readonly def: MethodDef;
@@ -123,7 +124,9 @@ export class Dispatcher {
     if (!("method" in m)) {
       // An app answering a callback of ours.
       if (origin.session && hasId && ("result" in m || "error" in m)) {
-        if (this.callbacks.answer(origin.session, m.id, m as { result?: unknown; error?: WireError })) return undefined;
+        if (this.callbacks.answer(origin.session, m.id, m as { result?: unknown; error?: WireError })) {
+          return undefined;
+        }
         this.log.debug({ id: m.id }, "response to no pending callback; ignored");
         this.malformed(origin);
         return undefined;
@@ -148,12 +151,18 @@ export class Dispatcher {
     return hasId ? (answer.ok ? success(id, answer.result) : failure(id, answer.error)) : undefined;
   }
 
-  private async call(
-    origin: Origin,
-    method: string,
-    params: unknown,
-    hasParams: boolean,
-  ): Promise<{ ok: true; result: unknown } | { ok: false; error: WireError }> {
+  /** Every call gets an answer: anything thrown on the way, not only in the handler, is Internal. */
+  private async call(origin: Origin, method: string, params: unknown, hasParams: boolean): Promise<Answer> {
+    try {
+      return await this.dispatch(origin, method, params, hasParams);
+    } catch (error) {
+      this.log.error({ err: error, method }, "call failed outside its handler");
+      this.metrics.requests.inc({ method: this.table.has(method) ? method : "unknown", outcome: "Internal" });
+      return { ok: false, error: rpcError("Internal").toWire() };
+    }
+  }
+
+  private async dispatch(origin: Origin, method: string, params: unknown, hasParams: boolean): Promise<Answer> {
     const session = origin.session;
     const principal = session ? session.principal : origin.principal;
     const entry = this.table.get(method);

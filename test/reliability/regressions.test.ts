@@ -87,3 +87,23 @@ describe("regressions found by the reliability suites", () => {
     expect(replay.items.map((i) => i.cursor)).toEqual([two.cursor]);
   });
 });
+
+describe("every call gets an answer", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    // A deep value reaches the params decoder, whose error message overflows the stack.
+    t = await TestHub.start();
+  });
+  afterAll(() => t.stop());
+
+  it("answers Internal when decoding fails unexpectedly, instead of leaving the call unanswered", async () => {
+    const raw = await t.raw({ authorization: `Bearer ${t.adminToken}` });
+    const deep = "[".repeat(20_000) + "]".repeat(20_000);
+    raw.send(
+      `{"jsonrpc":"2.0","id":"deep","method":"admin/app/create","params":{"name":"x","manifest":{"hooks":{"messageAuthorize":${deep}}}}}`,
+    );
+    const answer = await raw.next((f) => !Array.isArray(f) && f.id === "deep");
+    expect((answer as { error?: { code: number } }).error?.code).toBe(-32603);
+    expect((await raw.request("system/ping")).result.now).toBeTypeOf("string");
+  });
+});
