@@ -13,12 +13,15 @@ import {
 import type { AppCallbacks } from "./callbacks.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { deeperThan } from "./limits.ts";
 import type { Call, Implementation } from "./rpc.ts";
 import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
 
 type Id = string | number | null;
 type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+const tooDeepError: WireError = { code: -32600, message: "nests too deeply", data: { tag: "InvalidRequest" } };
 
 interface Entry {
   readonly def: MethodDef;
@@ -63,6 +66,7 @@ export class Dispatcher {
     private readonly callbacks: AppCallbacks,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly limits: { readonly maxJsonDepth: number } = { maxJsonDepth: 64 },
   ) {
     for (const impl of implementations) {
       if (this.table.has(impl.def.name)) throw new Error(`method ${impl.def.name} is implemented twice`);
@@ -124,7 +128,9 @@ export class Dispatcher {
     if (!("method" in m)) {
       // An app answering a callback of ours.
       if (origin.session && hasId && ("result" in m || "error" in m)) {
-        if (this.callbacks.answer(origin.session, m.id, m as { result?: unknown; error?: WireError })) {
+        // An answer too deep to decode safely counts as a malformed one.
+        const answer = deeperThan(m, this.limits.maxJsonDepth + 1) ? { error: tooDeepError } : m;
+        if (this.callbacks.answer(origin.session, m.id, answer as { result?: unknown; error?: WireError })) {
           return undefined;
         }
         this.log.debug({ id: m.id }, "response to no pending callback; ignored");
@@ -211,6 +217,16 @@ export class Dispatcher {
             },
           ],
         }),
+      );
+    }
+    // Deeper values would overflow the stack of the decoder or of JSON.stringify further on.
+    if (hasParams && deeperThan(params, this.limits.maxJsonDepth)) {
+      return fail(
+        errorOf(
+          "InvalidParams",
+          `params nest deeper than ${this.limits.maxJsonDepth} levels (--max-json-depth); flatten the data.`,
+          { issues: [{ path: [], message: `nests deeper than ${this.limits.maxJsonDepth} levels` }] },
+        ),
       );
     }
     const decoded = entry.decode(hasParams ? params : {});

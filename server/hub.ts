@@ -96,7 +96,9 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     version: VERSION,
   };
   const openrpc = lazyOpenRpc(VERSION);
-  const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log);
+  const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
+    maxJsonDepth: config.maxJsonDepth,
+  });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHub } from "../helpers/hub.ts";
+import type { Frame } from "../helpers/raw.ts";
 
 /**
  * One test per bug the reliability suites found in core code, named after
@@ -86,13 +87,39 @@ describe("regressions found by the reliability suites", () => {
     const replay = await b.client.call("events/replay", { after: one.cursor });
     expect(replay.items.map((i) => i.cursor)).toEqual([two.cursor]);
   });
+
+  it("params nested deeper than --max-json-depth are InvalidParams, not Internal (JSON.stringify overflowed on a 10,000-deep data part)", async () => {
+    const a = await t.connectedAgent();
+    const b = await t.agent();
+    const { task, conversation } = await a.client.call("task/request", {
+      invitedAgentIds: [b.id],
+      initialConversation: {},
+    });
+    const raw = await t.raw({ authorization: `Bearer ${a.token}` });
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    let n = 0;
+    const send = async (data: string) => {
+      const id = `d${++n}`;
+      raw.send(
+        `{"jsonrpc":"2.0","id":"${id}","method":"messages/send","params":{"taskId":${JSON.stringify(task.id)},` +
+          `"conversationId":${JSON.stringify(conversation!.id)},"parts":[{"type":"data","data":${data}}]}}`,
+      );
+      return (await raw.next((f) => !Array.isArray(f) && f.id === id)) as Frame;
+    };
+    const refused = await send(deep(10_000));
+    expect(refused.error?.data.tag).toBe("InvalidParams");
+    expect(refused.error?.message).toMatch(/--max-json-depth/);
+    // params (1) > parts (2) > part (3) > data: 61 more levels is exactly the default limit of 64.
+    expect((await send(deep(61))).result?.message.seq).toBe(1);
+    expect((await send(deep(62))).error?.data.tag).toBe("InvalidParams");
+  });
 });
 
 describe("every call gets an answer", () => {
   let t: TestHub;
   beforeAll(async () => {
-    // A deep value reaches the params decoder, whose error message overflows the stack.
-    t = await TestHub.start();
+    // With the depth limit lifted, a deep value reaches the params decoder, whose error message overflows the stack.
+    t = await TestHub.start({ maxJsonDepth: 1_000_000 });
   });
   afterAll(() => t.stop());
 
