@@ -113,6 +113,25 @@ describe("regressions found by the reliability suites", () => {
     expect((await send(deep(61))).result?.message.seq).toBe(1);
     expect((await send(deep(62))).error?.data.tag).toBe("InvalidParams");
   });
+
+  it("a data or intent part without its data or payload is InvalidParams (a missing unknown-typed key was accepted)", async () => {
+    const a = await t.connectedAgent();
+    const b = await t.agent();
+    const { task, conversation } = await a.client.call("task/request", {
+      invitedAgentIds: [b.id],
+      initialConversation: {},
+    });
+    const raw = await t.raw({ authorization: `Bearer ${a.token}` });
+    const ref = { taskId: task.id, conversationId: conversation!.id };
+    const noData = await raw.request("messages/send", { ...ref, parts: [{ type: "data", mimeType: "x/y" }] });
+    expect(noData.error?.data.tag).toBe("InvalidParams");
+    expect(noData.error?.data.issues).toContainEqual({ path: ["parts", 0, "data"], message: "is missing" });
+    const noPayload = await raw.request("messages/send", { ...ref, parts: [{ type: "intent", intent: "ping" }] });
+    expect(noPayload.error?.data.tag).toBe("InvalidParams");
+    expect(
+      (await raw.request("messages/send", { ...ref, parts: [{ type: "data", data: null }] })).result,
+    ).toBeDefined();
+  });
 });
 
 describe("every call gets an answer", () => {
