@@ -8,7 +8,7 @@ type Db = Database.Database;
  * fingerprints mean that nothing was stored, changed or deleted in between.
  * This is how the tests show that a rejected call changed no state.
  */
-export const fingerprint = (db: Db): string => {
+export const fingerprint = (db: Db, options: { liveEventsOnly?: boolean } = {}): string => {
   const h = createHash("sha256");
   const tables = db
     .prepare<[], string>(
@@ -18,12 +18,46 @@ export const fingerprint = (db: Db): string => {
     .all();
   for (const table of tables) {
     h.update(`\u0000${table}\u0000`);
-    for (const row of db.prepare(`SELECT * FROM "${table}"`).raw().iterate()) {
+    // The retention sweep drops events no recipient refers to any more, on its own schedule.
+    const sql =
+      options.liveEventsOnly && table === "events"
+        ? `SELECT * FROM events WHERE id IN (SELECT event_id FROM event_recipients)`
+        : `SELECT * FROM "${table}"`;
+    for (const row of db.prepare(sql).raw().iterate()) {
       h.update(JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString("hex") : v)));
       h.update("\n");
     }
   }
   return h.digest("hex");
+};
+
+/**
+ * Count the writes the hub commits, without reading its data: TEMP triggers
+ * on the hub's own connection bump a counter in a TEMP table on every insert,
+ * update and delete, inside the writing transaction, so a write rolled back
+ * (a job that raised) leaves the counter as it was. Deletes from the event
+ * log are left out: the retention sweep makes them on its own schedule.
+ * Nothing is written to the database file. Returns a function reading the count.
+ */
+export const countWrites = (db: Db): (() => number) => {
+  db.exec(
+    "CREATE TEMP TABLE IF NOT EXISTS sb_writes (n INTEGER NOT NULL); INSERT INTO sb_writes SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM sb_writes)",
+  );
+  const tables = db
+    .prepare<[], string>("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all();
+  for (const table of tables) {
+    const ops =
+      table === "events" || table === "event_recipients" ? ["INSERT", "UPDATE"] : ["INSERT", "UPDATE", "DELETE"];
+    for (const op of ops) {
+      db.exec(
+        `CREATE TEMP TRIGGER IF NOT EXISTS "sb_count_${table}_${op}" AFTER ${op} ON main."${table}" BEGIN UPDATE sb_writes SET n = n + 1; END`,
+      );
+    }
+  }
+  const read = db.prepare<[], number>("SELECT n FROM temp.sb_writes").pluck();
+  return () => read.get()!;
 };
 
 /** Open a database file read-only, from outside the hub (as an operator or a check after a crash would). */
