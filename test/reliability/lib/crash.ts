@@ -51,7 +51,7 @@ export interface CrashReport {
   readonly problems: string[];
 }
 
-interface Acked {
+export interface Acked {
   readonly id: string;
   readonly seq: number;
   readonly conversationId: string;
@@ -232,7 +232,7 @@ export const crashRounds = async (options: CrashOptions): Promise<CrashReport> =
 
 type Ro = ReturnType<typeof openReadOnly>;
 
-const checkStore = (ro: Ro, acked: ReadonlyMap<string, Acked>, round: number): string[] => {
+export const checkStore = (ro: Ro, acked: ReadonlyMap<string, Acked>, round: number): string[] => {
   const problems: string[] = [];
   const check = integrity(ro);
   if (check !== "ok") problems.push(`round ${round}: integrity_check says ${check}`);
@@ -264,7 +264,7 @@ const checkStore = (ro: Ro, acked: ReadonlyMap<string, Acked>, round: number): s
 };
 
 /** Every message addressed to an agent has exactly one message/received in its log, in cursor order. */
-const checkEventLogs = (ro: Ro, agents: ReadonlyArray<string>, round: number): string[] => {
+export const checkEventLogs = (ro: Ro, agents: ReadonlyArray<string>, round: number): string[] => {
   const problems: string[] = [];
   const events = ro.prepare<[string], { cursor: number; params: string }>(
     `SELECT r.id AS cursor, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
