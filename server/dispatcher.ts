@@ -60,6 +60,8 @@ const errorOf = (tag: ErrorTag, message?: string, data: Record<string, unknown> 
  */
 export class Dispatcher {
   private readonly table = new Map<string, Entry>();
+  /** Set when the hub shuts down: calls already started finish; new ones are not started. */
+  draining = false;
 
   constructor(
     implementations: ReadonlyArray<Implementation>,
@@ -124,6 +126,9 @@ export class Dispatcher {
     const m = msg as Record<string, unknown>;
     const hasId = "id" in m;
     const id: Id = hasId && isId(m.id) ? m.id : null;
+    // Shutting down: a request not started now is never executed, so its caller may safely retry
+    // elsewhere; answers to our callbacks still go through, so the calls in flight can finish.
+    if (this.draining && "method" in m) return undefined;
 
     if (!("method" in m)) {
       // An app answering a callback of ours.
