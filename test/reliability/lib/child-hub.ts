@@ -17,12 +17,19 @@ export const freePort = (): Promise<number> =>
     });
   });
 
+const adminEnv = (token: string | undefined): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.SWITCHBOARD_ADMIN_TOKEN;
+  return token === undefined ? env : { ...env, SWITCHBOARD_ADMIN_TOKEN: token };
+};
+
 export const newAdminToken = (): string => `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
 
 export interface ChildHubOptions {
   readonly db: string;
   readonly port: number;
-  readonly adminToken: string;
+  /** SWITCHBOARD_ADMIN_TOKEN; undefined lets the hub generate one on first start (and print it once). */
+  readonly adminToken: string | undefined;
   /** Extra `serve` flags, e.g. `{ "shutdown-grace-ms": "2000" }`. */
   readonly flags?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
@@ -68,7 +75,7 @@ export class ChildHub {
     for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, v);
     const proc = spawn(process.execPath, args, {
       cwd: root,
-      env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: options.adminToken },
+      env: adminEnv(options.adminToken),
       stdio: ["ignore", "pipe", "pipe"],
     });
     const hub = new ChildHub(proc, options);
