@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SwitchboardClient } from "../../client/index.ts";
 import { TestHub } from "../helpers/hub.ts";
-import { RawSocket } from "../helpers/raw.ts";
+import { RawSocket, type Frame } from "../helpers/raw.ts";
 import { rejects, sleep } from "../helpers/expect.ts";
 
 /** Retry `fn` until it succeeds: for a state the hub reaches on its own (a socket's close being processed). */
@@ -138,5 +138,38 @@ describe("--max-pending-callbacks bounds the callbacks the hub awaits from one a
     back.handle("task/create", () => ({ verdict: "accept" }));
     const ok = await agent.client.call("task/request", { appId: app.id, invitedAgentIds: [] });
     expect(ok.task.status).toBe("active");
+  });
+});
+
+describe("--rate-limit under a flood", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await TestHub.start({ rateLimit: 50, rateBurst: 50 });
+  });
+  afterAll(() => t.stop());
+
+  it("answers every frame of a flood (served within the burst, RateLimited beyond) and serves the socket again afterwards", async () => {
+    const a = await t.agent();
+    const raw = await t.raw({ authorization: `Bearer ${a.token}` });
+    const other = await t.connectedAgent();
+    for (let i = 0; i < 500; i++) raw.send({ jsonrpc: "2.0", id: i, method: "system/ping" });
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => raw.next((f) => !Array.isArray(f) && f.id === i, 30_000)),
+    );
+    const tags = answers.map((f) => (Array.isArray(f) ? "batch" : (f.error?.data.tag ?? "ok")));
+    expect(tags.filter((x) => x === "ok").length).toBeGreaterThanOrEqual(50);
+    const limited = answers.filter((f) => !Array.isArray(f) && f.error?.data.tag === "RateLimited");
+    expect(limited.length).toBeGreaterThan(0);
+    expect(tags.filter((x) => x !== "ok" && x !== "RateLimited")).toEqual([]);
+    for (const f of limited) expect((f as Frame).error!.data.retryAfterMs as number).toBeGreaterThan(0);
+    // Another connection is not limited by this one's flood.
+    expect((await other.client.call("system/ping")).now).toBeTypeOf("string");
+    // Once the refusals are paid back, the flooding socket is read and served again.
+    const again = await eventually(async () => {
+      const r = await raw.request("system/ping");
+      if (r.error) throw new Error(r.error.data.tag);
+      return r;
+    }, 500);
+    expect(again.result.now).toBeTypeOf("string");
   });
 });
