@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHub } from "../helpers/hub.ts";
+import { sleep } from "../helpers/expect.ts";
 import type { Frame } from "../helpers/raw.ts";
 
 /**
@@ -131,6 +132,41 @@ describe("regressions found by the reliability suites", () => {
     expect(
       (await raw.request("messages/send", { ...ref, parts: [{ type: "data", data: null }] })).result,
     ).toBeDefined();
+  });
+});
+
+describe("resuming with the typed client", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await TestHub.start();
+  });
+  afterAll(() => t.stop());
+
+  it("delivers the events replayed by connect({resumeAfter}) to handlers registered right after it resolves (they were dropped)", async () => {
+    const a = await t.connectedAgent();
+    const b = await t.agent();
+    const { task, conversation } = await a.client.call("task/request", {
+      invitedAgentIds: [b.id],
+      initialConversation: {},
+    });
+    const first = await t.connect(b.token);
+    const cursor = first.cursor;
+    await first.close();
+    const sent: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { message } = await a.client.call("messages/send", {
+        taskId: task.id,
+        conversationId: conversation!.id,
+        parts: [{ type: "text", text: `missed ${i}` }],
+      });
+      sent.push(message.id);
+    }
+    const resumed = await t.connect(b.token, { resumeAfter: cursor });
+    const got: string[] = [];
+    resumed.on("message/received", (p) => got.push(p.message.id));
+    await resumed.call("system/ping");
+    for (let i = 0; i < 300 && got.length < sent.length; i++) await sleep(10);
+    expect(got).toEqual(sent);
   });
 });
 
