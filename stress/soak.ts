@@ -241,6 +241,8 @@ const traffic = (async () => {
   }
 })();
 let disconnects = 0;
+/** Agents between a churn disconnect and their reconnect. */
+let away = 0;
 const churn = (async () => {
   while (running) {
     await sleep(1000);
@@ -250,10 +252,17 @@ const churn = (async () => {
       if (!client) continue;
       disconnects++;
       a.client = undefined;
+      away++;
       // The cursor once closed: events that arrived while closing count as received.
       void client.close().then(() => {
         a.cursor = client.cursor;
-        setTimeout(() => void attach(a).catch(() => undefined), 500 + Math.random() * 4500);
+        setTimeout(
+          () =>
+            void attach(a)
+              .catch(() => undefined)
+              .finally(() => away--),
+          500 + Math.random() * 4500,
+        );
       });
     }
   }
@@ -283,7 +292,7 @@ while (elapsed() < SECONDS) {
 }
 running = false;
 await Promise.all([traffic, churn, acker]);
-while (inFlight > 0) await sleep(50);
+while (inFlight > 0 || away > 0) await sleep(50);
 
 // Everyone back, resumed; then sends of unknown outcome go again, and everything settles.
 await pool(
