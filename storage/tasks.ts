@@ -81,6 +81,7 @@ export const makeTasks = (db: Db) => {
     `SELECT * FROM tasks WHERE app_id = @owner AND pk < @beforePk AND (@status IS NULL OR status = @status)
      ORDER BY pk DESC LIMIT @limit`,
   );
+  const waiting = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
 
   return {
     insert(t: {
@@ -134,6 +135,8 @@ export const makeTasks = (db: Db) => {
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
       return forAgent.all({ owner: agentId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
+    /** Tasks still waiting for their app's verdict. */
+    waiting: (): TaskRecord[] => waiting.all().map(toRecord),
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
       return forApp.all({ owner: appId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
