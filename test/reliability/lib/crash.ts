@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { connect, RpcError, type SwitchboardClient } from "../../../client/index.ts";
 import { ChildHub, freePort, newAdminToken } from "./child-hub.ts";
+import { prng } from "./fuzz-inputs.ts";
 import { integrity, openReadOnly, seqGaps } from "./state.ts";
 
 /**
@@ -56,17 +57,6 @@ export interface Acked {
   readonly seq: number;
   readonly conversationId: string;
 }
-
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 export const crashRounds = async (options: CrashOptions): Promise<CrashReport> => {
   const say = options.progress ?? (() => {});
