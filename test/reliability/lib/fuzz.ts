@@ -68,7 +68,25 @@ export const SEMANTIC_PARAM_CHECKS: ReadonlyArray<{ readonly path: RegExp; reado
   { path: /^\["parts"\]$/, why: "the parts of a message total at most 64 KiB of JSON (section 4)" },
   { path: /^\["cursor"\]$/, why: "a list cursor must be one the list returned" },
   { path: /^\[\]$/, why: "params nest deeper than --max-json-depth" },
+  {
+    path: /^\["parts",\d+/,
+    why: "one intent part per message, and its payload checked against its intent (section 8)",
+  },
+  { path: /^\["events",\d+\]$/, why: "an events/subscribe pattern must name events (section 7.4)" },
+  { path: /^\[("manifest",)?"actions",\d+/, why: "an app-declared action's schemas and permissions (section 7.1)" },
 ];
+
+/**
+ * Errors a method may answer before it gets to validating part of its
+ * params, where the contract orders its checks so: in messages/send the
+ * participant, task-state and archive checks come before "parts valid"
+ * (section 5.4). An invalid frame may get one of these instead of
+ * InvalidParams; it must still be refused and change nothing. Extension
+ * point for methods with the same kind of order.
+ */
+export const CHECKS_BEFORE_PARAMS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "messages/send": ["NotAParticipant", "TaskClosed", "ConversationArchived"],
+};
 
 /** A call the hub has not answered by then counts as hung (the slowest legitimate one waits for a callback). */
 const ANSWER_DEADLINE_MS = 15_000;
@@ -257,7 +275,7 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
             const valid = drawer.draw(validOf(caller, m));
             const broken = gens.get(caller)!.breakOne(schema, valid, Math.floor(rand() * 1e6));
             if (!broken) return { obj: req(m.name, [valid]), want: ["InvalidParams"] };
-            return { obj: req(m.name, broken.value), want: ["InvalidParams"] };
+            return { obj: req(m.name, broken.value), want: ["InvalidParams", ...(CHECKS_BEFORE_PARAMS[m.name] ?? [])] };
           }
           if (r < 0.85) {
             const m = pick(refusedMethods);
@@ -390,14 +408,17 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
         problems.push(`the ${caller} socket closed (${JSON.stringify(socket.closed)}) on ${show()}`);
         break;
       }
-      if (kind === "invalid" && tag !== "InvalidParams" && tag !== "RateLimited")
+      const owed = ["InvalidParams", "RateLimited", ...(CHECKS_BEFORE_PARAMS[m.name] ?? [])];
+      if (kind === "invalid" && !owed.includes(tag))
         problems.push(`invalid params not refused as InvalidParams: ${show()}`);
       if (kind === "valid" && tag === "InvalidParams") {
         const issues = (f.error.data.issues ?? []) as Array<{ path: unknown[] }>;
         const unexplained = issues.filter(
           (x) => !SEMANTIC_PARAM_CHECKS.some((c) => c.path.test(JSON.stringify(x.path))),
         );
-        if (unexplained.length > 0) problems.push(`params valid per rpc.discover refused: ${show()}`);
+        if (unexplained.length > 0) {
+          problems.push(`params valid per rpc.discover refused at ${JSON.stringify(unexplained)}: ${show()}`);
+        }
       }
       if (!STATE_CHANGING_REFUSALS.has(tag) && now !== state)
         problems.push(`a refused call changed stored state: ${show()}`);
