@@ -77,6 +77,13 @@ export class SwitchboardClient {
   private readonly callbackHandlers = new Map<string, (params: never) => unknown>();
   private readonly stateListeners = new Set<(event: ConnectionEvent) => void>();
   private lastCursor: string | undefined;
+  /**
+   * Notifications that arrive while connecting (a resume replays right after
+   * the auth/connect answer) wait here, and are dispatched in order on the
+   * next turn of the event loop after open() resolves, so handlers registered
+   * right after `await connect(...)` receive them.
+   */
+  private held: Array<{ method: string; params: Record<string, unknown> }> | undefined;
   private closing = false;
   private attempt = 0;
   private readonly reconnect: Required<ReconnectOptions> | undefined;
@@ -184,6 +191,7 @@ export class SwitchboardClient {
     ws.once("close", (code, reason) => this.onClose(ws, code, reason.toString()));
     const resumeAfter = this.lastCursor;
     let resumed = resumeAfter !== undefined;
+    this.held = [];
     try {
       await this.authenticate(ws, resumeAfter);
     } catch (err) {
@@ -194,11 +202,13 @@ export class SwitchboardClient {
         await this.authenticate(ws, undefined);
       } else {
         this.closing = true;
+        this.held = undefined;
         ws.close();
         throw err;
       }
     }
     this.attempt = 0;
+    setImmediate(() => this.release());
     this.emit({ type: "connected", resumed });
   }
 
@@ -254,8 +264,20 @@ export class SwitchboardClient {
       if (this.lastCursor !== undefined && BigInt(cursor) <= BigInt(this.lastCursor)) return;
       this.lastCursor = cursor;
     }
-    for (const h of this.listeners.get(m.method) ?? []) h(params as never);
-    for (const h of this.anyListeners) h(m.method, params);
+    if (this.held) this.held.push({ method: m.method, params });
+    else this.dispatch(m.method, params);
+  }
+
+  private dispatch(method: string, params: Record<string, unknown>): void {
+    for (const h of this.listeners.get(method) ?? []) h(params as never);
+    for (const h of this.anyListeners) h(method, params);
+  }
+
+  /** Dispatch the notifications held while connecting, then dispatch as they come. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const n of held) this.dispatch(n.method, n.params);
   }
 
   private async serveCallback(id: unknown, method: string, params: unknown): Promise<void> {

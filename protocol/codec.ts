@@ -22,11 +22,24 @@ export const strictDecoder = <A, I>(schema: Schema.Schema<A, I, never>): ((input
   };
 };
 
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
     path: issue.path.map((key) => (typeof key === "number" ? key : String(key))),
     message: issue.message,
   }));
+  // An optional field is a union with undefined: when its value fails, Effect also reports that
+  // the value was not undefined. That adds nothing to the issue that says what is wrong with it.
+  return issues.filter(
+    (issue) =>
+      !(
+        issue.message.startsWith("Expected undefined") && issues.some((o) => o !== issue && within(issue.path, o.path))
+      ),
+  );
+};
+
+/** Whether `inner` is `outer` or lies below it. */
+const within = (outer: ReadonlyArray<string | number>, inner: ReadonlyArray<string | number>): boolean =>
+  inner.length >= outer.length && outer.every((key, i) => inner[i] === key);
 
 /** Prefix every issue's path, for schemas checked in a second step (intent payloads). */
 export const prefixIssues = (prefix: ReadonlyArray<string | number>, issues: ReadonlyArray<Issue>): Issue[] =>

@@ -6,6 +6,12 @@ import { HttpUrl } from "./url.ts";
 
 export { HttpUrl };
 
+/**
+ * Any JSON value, but present: effect lets a missing key through where the
+ * type is unknown, while the contract requires `data` and `payload`.
+ */
+const RequiredJson = Schema.Unknown.pipe(Schema.filter((v) => v !== undefined, { message: () => "is missing" }));
+
 const MimeType = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255));
 
 export const TextPart = Schema.Struct({
@@ -15,7 +21,7 @@ export const TextPart = Schema.Struct({
 
 export const DataPart = Schema.Struct({
   type: Schema.Literal("data"),
-  data: Schema.Unknown,
+  data: RequiredJson,
   mimeType: Schema.optional(MimeType),
 }).annotations({ identifier: "DataPart" });
 
@@ -58,7 +64,7 @@ const TypedIntentPart = Schema.Union(
 export const IntentPart = Schema.Struct({
   type: Schema.Literal("intent"),
   intent: IntentName,
-  payload: Schema.Unknown,
+  payload: RequiredJson,
   correlationId: Schema.optional(CorrelationId),
 }).annotations({ identifier: "IntentPart", [SchemaAST.SurrogateAnnotationId]: TypedIntentPart.ast });
 

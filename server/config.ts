@@ -78,6 +78,11 @@ export const optionSpecs = {
     5_000,
     "On SIGTERM or SIGINT, how long in-flight calls may take before sockets close.",
   ),
+  "max-json-depth": opt(
+    "integer",
+    64,
+    "Deepest nesting of objects and arrays accepted in params; deeper is InvalidParams.",
+  ),
 } as const;
 
 type Specs = typeof optionSpecs;

@@ -13,11 +13,15 @@ import {
 import type { AppCallbacks } from "./callbacks.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { deeperThan } from "./limits.ts";
 import type { Call, Implementation } from "./rpc.ts";
 import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
 
 type Id = string | number | null;
+type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+const tooDeepError: WireError = { code: -32600, message: "nests too deeply", data: { tag: "InvalidRequest" } };
 
 interface Entry {
   readonly def: MethodDef;
@@ -56,12 +60,15 @@ const errorOf = (tag: ErrorTag, message?: string, data: Record<string, unknown> 
  */
 export class Dispatcher {
   private readonly table = new Map<string, Entry>();
+  /** Set when the hub shuts down: calls already started finish; new ones are not started. */
+  draining = false;
 
   constructor(
     implementations: ReadonlyArray<Implementation>,
     private readonly callbacks: AppCallbacks,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    private readonly limits: { readonly maxJsonDepth: number } = { maxJsonDepth: 64 },
   ) {
     for (const impl of implementations) {
       if (this.table.has(impl.def.name)) throw new Error(`method ${impl.def.name} is implemented twice`);
@@ -123,11 +130,18 @@ export class Dispatcher {
     const m = msg as Record<string, unknown>;
     const hasId = "id" in m;
     const id: Id = hasId && isId(m.id) ? m.id : null;
+    // Shutting down: a request not started now is never executed, so its caller may safely retry
+    // elsewhere; answers to our callbacks still go through, so the calls in flight can finish.
+    if (this.draining && "method" in m) return undefined;
 
     if (!("method" in m)) {
       // An app answering a callback of ours.
       if (origin.session && hasId && ("result" in m || "error" in m)) {
-        if (this.callbacks.answer(origin.session, m.id, m as { result?: unknown; error?: WireError })) return undefined;
+        // An answer too deep to decode safely counts as a malformed one.
+        const answer = deeperThan(m, this.limits.maxJsonDepth + 1) ? { error: tooDeepError } : m;
+        if (this.callbacks.answer(origin.session, m.id, answer as { result?: unknown; error?: WireError })) {
+          return undefined;
+        }
         this.log.debug({ id: m.id }, "response to no pending callback; ignored");
         this.malformed(origin);
         return undefined;
@@ -152,12 +166,18 @@ export class Dispatcher {
     return hasId ? (answer.ok ? success(id, answer.result) : failure(id, answer.error)) : undefined;
   }
 
-  private async call(
-    origin: Origin,
-    method: string,
-    params: unknown,
-    hasParams: boolean,
-  ): Promise<{ ok: true; result: unknown } | { ok: false; error: WireError }> {
+  /** Every call gets an answer: anything thrown on the way, not only in the handler, is Internal. */
+  private async call(origin: Origin, method: string, params: unknown, hasParams: boolean): Promise<Answer> {
+    try {
+      return await this.dispatch(origin, method, params, hasParams);
+    } catch (error) {
+      this.log.error({ err: error, method }, "call failed outside its handler");
+      this.metrics.requests.inc({ method: this.table.has(method) ? method : "unknown", outcome: "Internal" });
+      return { ok: false, error: rpcError("Internal").toWire() };
+    }
+  }
+
+  private async dispatch(origin: Origin, method: string, params: unknown, hasParams: boolean): Promise<Answer> {
     const session = origin.session;
     const principal = session ? session.principal : origin.principal;
     const entry = this.table.get(method);
@@ -206,6 +226,16 @@ export class Dispatcher {
             },
           ],
         }),
+      );
+    }
+    // Deeper values would overflow the stack of the decoder or of JSON.stringify further on.
+    if (hasParams && deeperThan(params, this.limits.maxJsonDepth)) {
+      return fail(
+        errorOf(
+          "InvalidParams",
+          `params nest deeper than ${this.limits.maxJsonDepth} levels (--max-json-depth); flatten the data.`,
+          { issues: [{ path: [], message: `nests deeper than ${this.limits.maxJsonDepth} levels` }] },
+        ),
       );
     }
     const decoded = entry.decode(hasParams ? params : {});

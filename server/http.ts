@@ -94,6 +94,9 @@ export const createHttpHandler =
       }
       if (req.method === "GET" && path === "/openrpc.json") return sendJson(res, 200, JSON.stringify(deps.openrpc()));
       const body = () => readBody(req, deps.maxBodyBytes);
+      if (req.method === "POST" && path === "/rpc" && deps.dispatcher.draining) {
+        return sendJson(res, 503, '{"error":"the hub is shutting down; nothing was executed, retry shortly"}');
+      }
       if (req.method === "POST" && path === "/rpc") {
         const auth = checkBearer(deps.storage, req);
         if (!auth.ok) {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
+import { Notifications } from "../protocol/index.ts";
 import { openStorage, nowIso, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
@@ -40,6 +41,27 @@ export interface RunningHub {
 const RETENTION_SWEEP_MS = 60_000;
 const RETENTION_BATCH = 10_000;
 
+/**
+ * A task stored as waiting by a previous run was waiting for a callback
+ * answer that died with that process: it fails as timed out, and its
+ * initiator is told, as if the answer had not come in time (section 10.6).
+ */
+const failOrphanedTasks = (storage: Storage): number => {
+  const orphans = storage.tasks.waiting();
+  const at = nowIso();
+  for (const rec of orphans) {
+    storage.tasks.setStatus(rec.pk, "failed", { failureReason: "timeout", endedAt: at });
+    const params: typeof Notifications.TaskFailed.params.Type = { taskId: rec.task.id, reason: "timeout" };
+    storage.events.append(
+      Notifications.TaskFailed.name,
+      JSON.stringify(params),
+      [rec.task.initiatorAgentId],
+      Date.now(),
+    );
+  }
+  return orphans.length;
+};
+
 /** Ensure the admin credential: the operator's token if given, else a generated one on first start. */
 const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
   if (config.adminToken !== undefined) {
@@ -60,10 +82,12 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const log = options.log ?? createLogger(config.logLevel);
   const storage = openStorage(config.db);
   let generatedAdminToken: string | undefined;
+  let orphans = 0;
   try {
     generatedAdminToken = storage.db
       .transaction(() => {
         storage.apps.ensureDefault(nowIso());
+        orphans = failOrphanedTasks(storage);
         return setUpAdmin(storage, config);
       })
       .immediate();
@@ -97,7 +121,9 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     version: VERSION,
   };
   const openrpc = lazyOpenRpc(VERSION);
-  const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log);
+  const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
+    maxJsonDepth: config.maxJsonDepth,
+  });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
@@ -138,6 +164,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
+  if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
   log.info({ url, db: config.db, version: VERSION }, "listening");
 
   let closing: Promise<void> | undefined;

@@ -45,6 +45,24 @@ export class WindowCounter {
   }
 }
 
+/**
+ * Whether a JSON value nests deeper than `max` levels (the value itself is
+ * level 1; scalars add none). Iterative, so that the check cannot overflow
+ * the stack it protects.
+ */
+export const deeperThan = (value: unknown, max: number): boolean => {
+  if (value === null || typeof value !== "object") return false;
+  const stack: Array<{ v: object; depth: number }> = [{ v: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === "object") stack.push({ v: child as object, depth: depth + 1 });
+    }
+  }
+  return false;
+};
+
 /** Close codes the hub uses (PROTOCOL sections 1, 2, 6 and 10.5). */
 export const CloseCode = {
   goingAway: 1001,

@@ -2,10 +2,15 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
+/** A token anywhere in a log line: its kind and id may stay, its secret may not. */
+const TOKEN = /\b(sb_(?:agent|app|user|admin)\.[A-Za-z0-9_-]+\.)[A-Za-z0-9_-]{32,}/g;
+
 /**
  * Structured JSON logs with a level (pino: fast, and the de facto standard
- * for Node services). Tokens are redacted wherever they appear in a log
- * record, so a careless call site cannot leak one.
+ * for Node services). Fields named like tokens are redacted, and any
+ * token-shaped text left in a line (a client's id, an error message, a path)
+ * loses its secret before the line is written, so a careless call site
+ * cannot leak one.
  */
 export const createLogger = (level: string, destination?: NodeJS.WritableStream): Logger =>
   pino(
@@ -14,6 +19,7 @@ export const createLogger = (level: string, destination?: NodeJS.WritableStream)
       base: { service: "switchboard" },
       redact: { paths: ["token", "*.token", "params.token", "authorization", "*.authorization"], censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: (line) => line.replace(TOKEN, "$1[redacted]") },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -25,6 +25,9 @@ export class Session {
   closed = false;
   private readonly bucket: TokenBucket;
   private readonly malformed: WindowCounter;
+  /** Reading is paused while a connection over its rate pays back its refusals. */
+  private throttled = false;
+  private refused = 0;
 
   constructor(
     readonly id: string,
@@ -52,7 +55,33 @@ export class Session {
 
   /** 0 when the request may proceed, else the milliseconds to wait (rate limit). */
   takeToken(): number {
-    return this.bucket.take();
+    const wait = this.bucket.take();
+    if (wait > 0) this.throttle(wait);
+    return wait;
+  }
+
+  /**
+   * A request was refused for the rate: stop reading this socket, and keep
+   * it paused while the refusals made meanwhile (frames already read) are
+   * paid back at the allowed rate. A flood then costs the hub about as many
+   * refusals a second as the rate allows, instead of one per frame sent,
+   * and TCP pushes the backlog back to the sender.
+   */
+  private throttle(waitMs: number): void {
+    this.refused++;
+    if (this.throttled || this.closed) return;
+    this.throttled = true;
+    this.ws.pause();
+    const later = (ms: number) =>
+      setTimeout(() => {
+        if (this.closed) return;
+        const owed = this.refused - 1;
+        this.refused = 0;
+        if (owed > 0) return later(Math.min(1000, Math.ceil((owed * 1000) / this.limits.rateLimit)));
+        this.throttled = false;
+        this.ws.resume();
+      }, ms).unref();
+    later(waitMs);
   }
 
   /** Count a malformed frame; a flood closes the socket (4429). Returns true when it did. */

@@ -153,9 +153,14 @@ export class Transport {
     );
   }
 
-  /** Refuse new upgrades; existing sockets keep being served. */
+  /**
+   * Refuse new upgrades and stop starting calls: the calls in flight finish
+   * and are answered before the sockets close, and a request that arrives
+   * meanwhile is not executed (its caller sees the close and may retry).
+   */
   stopAccepting(): void {
     this.accepting = false;
+    this.deps.dispatcher.draining = true;
   }
 
   /** Resolves when no frame is being handled, or after `graceMs`. */

@@ -46,10 +46,11 @@ export const makeAgents = (db: Db) => {
   const cardsOf = db.prepare<[string], { id: string; card: string | null }>(
     "SELECT id, card FROM agents WHERE id IN (SELECT value FROM json_each(?))",
   );
-  const list = db.prepare<[string, string, string, string, number], AgentRow>(
+  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
+  const list = db.prepare<[{ after: string; query: string; like: string; limit: number }], AgentRow>(
     `SELECT ${columns} FROM agents
-     WHERE name > ? AND (? = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
-     ORDER BY name LIMIT ?`,
+     WHERE name > @after AND (@query = '' OR name LIKE @like ESCAPE '\\' OR display_name LIKE @like ESCAPE '\\')
+     ORDER BY name LIMIT @limit`,
   );
 
   return {
@@ -94,7 +95,7 @@ export const makeAgents = (db: Db) => {
     /** The directory, by name, after `afterName`; `query` matches name or display name. */
     list(query: string, afterName: string, limit: number): AgentWithCard[] {
       const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return list.all(afterName, query, like, like, limit).map(withCard);
+      return list.all({ after: afterName, query, like, limit }).map(withCard);
     },
   };
 };

@@ -56,6 +56,14 @@ export interface ConversationListEntry {
   readonly unreadCount: number;
 }
 
+/** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served. */
+interface ListParams<O> {
+  readonly owner: O;
+  readonly at: string | null;
+  readonly pk: number;
+  readonly limit: number;
+}
+
 const SELECT = `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id
   FROM conversations c JOIN tasks t ON t.pk = c.task_pk`;
 
@@ -118,26 +126,24 @@ export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk:
   const nextSeq = db.prepare<[string, string, number], { last_seq: number }>(
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
-  const markRead = db.prepare(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(?, (SELECT last_seq FROM conversations WHERE pk = ?)))
-     WHERE conversation_pk = ? AND agent_id = ?`,
+  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
+  const markRead = db.prepare<[{ seq: number; pk: number; agent: string }]>(
+    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(@seq, (SELECT last_seq FROM conversations WHERE pk = @pk)))
+     WHERE conversation_pk = @pk AND agent_id = @agent`,
   );
   const unread = db.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  const forAgent = db.prepare<
-    [string, string | null, string | null, string | null, number, number],
-    ConversationRow & { last_read_seq: number }
-  >(
+  const forAgent = db.prepare<[ListParams<string>], ConversationRow & { last_read_seq: number }>(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
+     WHERE p.agent_id = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
-  const forTask = db.prepare<[number, string | null, string | null, string | null, number, number], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = ? AND (? IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
+  const forTask = db.prepare<[ListParams<number>], ConversationRow>(
+    `${SELECT} WHERE c.task_pk = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
   );
 
   const placeOf = db.prepare<[string], { pk: number; task_pk: number; task_id: string; app_id: string }>(
@@ -223,7 +229,7 @@ export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk:
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
     nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
     markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run(seq, pk, pk, agentId);
+      markRead.run({ seq, pk, agent: agentId });
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
     listForAgent(
@@ -231,16 +237,14 @@ export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk:
       after: readonly [string, number] | undefined,
       limit: number,
     ): ConversationListEntry[] {
-      const at = after?.[0] ?? null;
-      return forAgent.all(agentId, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
+      return forAgent.all({ owner: agentId, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
       }));
     },
     listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      const at = after?.[0] ?? null;
-      return forTask.all(taskPk, at, at, at, after?.[1] ?? 0, limit).map((r) => ({
+      return forTask.all({ owner: taskPk, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
         record: toRecord(r),
         participants: participantIds(r.pk),
         unreadCount: 0,

@@ -35,7 +35,7 @@ export const fromDb = (db: Db, caches = new TxCaches(db), tasks = makeTasks(db, 
 
 export type Storage = ReturnType<typeof fromDb>;
 
-export { openDb, migrate, type Db } from "./db.ts";
+export { openDb, migrate, listMigrations, type Db } from "./db.ts";
 export { DEFAULT_APP_ID, type AppRecord } from "./apps.ts";
 export type { TaskRecord, Membership } from "./tasks.ts";
 export type { ConversationRecord, ConversationListEntry, ConversationPlace, SendContext } from "./conversations.ts";

@@ -37,6 +37,13 @@ const toRecord = (r: TaskRow): TaskRecord => ({ pk: r.pk, task: toTask(r) });
 
 export type Membership = "current" | "former" | "never";
 
+interface ListParams {
+  readonly owner: string;
+  readonly beforePk: number;
+  readonly status: TaskStatus | null;
+  readonly limit: number;
+}
+
 export const makeTasks = (db: Db, caches: TxCaches) => {
   // A task's status is read on every send (is it active?) and changes a few times in its life.
   const statuses = caches.map<number, TaskStatus>(50_000);
@@ -68,14 +75,17 @@ export const makeTasks = (db: Db, caches: TxCaches) => {
     `SELECT value FROM json_each(?) WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  const forAgent = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
+  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
+  const forAgent = db.prepare<[ListParams], TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (? IS NULL OR t.status = ?)
-     ORDER BY p.task_pk DESC LIMIT ?`,
+     WHERE p.agent_id = @owner AND p.left_at IS NULL AND p.task_pk < @beforePk AND (@status IS NULL OR t.status = @status)
+     ORDER BY p.task_pk DESC LIMIT @limit`,
   );
-  const forApp = db.prepare<[string, number, string | null, string | null, number], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (? IS NULL OR status = ?) ORDER BY pk DESC LIMIT ?`,
+  const forApp = db.prepare<[ListParams], TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = @owner AND pk < @beforePk AND (@status IS NULL OR status = @status)
+     ORDER BY pk DESC LIMIT @limit`,
   );
+  const waiting = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
 
   return {
     insert(t: {
@@ -131,10 +141,12 @@ export const makeTasks = (db: Db, caches: TxCaches) => {
     },
     /** Newest first, strictly older than `beforePk`. */
     listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all(agentId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
+      return forAgent.all({ owner: agentId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
+    /** Tasks still waiting for their app's verdict. */
+    waiting: (): TaskRecord[] => waiting.all().map(toRecord),
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all(appId, beforePk, status ?? null, status ?? null, limit).map(toRecord);
+      return forApp.all({ owner: appId, beforePk, status: status ?? null, limit }).map(toRecord);
     },
   };
 };

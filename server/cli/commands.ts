@@ -3,6 +3,7 @@ import { isRpcError, raise } from "../../protocol/index.ts";
 import { nowIso, openStorage, type Storage } from "../../storage/index.ts";
 import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig } from "../config.ts";
 import { startHub, VERSION } from "../hub.ts";
+import { backupDatabase, restoreDatabase, type BackupSummary } from "./backup.ts";
 import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
 
 /**
@@ -159,6 +160,40 @@ const commands: Record<string, Command> = {
       const token = withStorage(values, (s) => rotateToken(s, principalId!, raise));
       printMade(values, principalId!, token);
     },
+  },
+};
+
+const printCopied = (values: Record<string, unknown>, verb: string, from: string, made: BackupSummary) => {
+  if (values.json) out(JSON.stringify(made));
+  else {
+    const counts = Object.entries(made.counts)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(", ");
+    out(`${verb} ${from} to ${made.file} (${made.bytes} bytes; ${counts}); integrity_check ok.`);
+  }
+};
+
+commands.backup = {
+  usage: "switchboard backup FILE [--db FILE] [--force] [--json]",
+  summary:
+    "Copy the database to FILE while the hub runs (SQLite online backup: a consistent snapshot), and check the copy. --force overwrites FILE.",
+  options: { ...dbOption, force: { type: "boolean" }, json: { type: "boolean" } },
+  positionals: 1,
+  async run(values, [file]) {
+    const { db } = resolveConfig({ db: values.db as string | undefined });
+    printCopied(values, "Backed up", db, await backupDatabase(db, file!, values.force === true));
+  },
+};
+
+commands.restore = {
+  usage: "switchboard restore FILE [--db FILE] [--force] [--json]",
+  summary:
+    "Replace the database with the backup FILE, after checking it. Refuses while a hub has the database open; --force replaces an existing database.",
+  options: { ...dbOption, force: { type: "boolean" }, json: { type: "boolean" } },
+  positionals: 1,
+  async run(values, [file]) {
+    const { db } = resolveConfig({ db: values.db as string | undefined });
+    printCopied(values, "Restored", file!, await restoreDatabase(file!, db, values.force === true));
   },
 };
 

@@ -109,8 +109,11 @@ CREATE TABLE events (
   created_at INTEGER NOT NULL
 );
 
+-- AUTOINCREMENT: a cursor must never be handed out twice. A plain rowid is
+-- reused once the highest rows are deleted (acknowledged or expired), and the
+-- next event would get a cursor its recipient had already passed.
 CREATE TABLE event_recipients (
-  id        INTEGER PRIMARY KEY,
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
   principal TEXT NOT NULL,
   event_id  INTEGER NOT NULL
 );

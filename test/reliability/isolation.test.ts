@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RpcError, methods } from "../../protocol/index.ts";
+import type { SwitchboardClient } from "../../client/index.ts";
+import { TestHub } from "../helpers/hub.ts";
+import { fingerprint } from "./lib/state.ts";
+import { httpCall, outcome } from "./lib/rpc.ts";
+import { leaks, makeTenant, type Member, type Tenant } from "./lib/tenants.ts";
+import { ISOLATION_PROBES, OWN_STATE_PROBES, TENANT_FREE, type IsolationProbe } from "./isolation-probes.ts";
+
+const memberOf = (tenant: Tenant, as: IsolationProbe["as"]): Member =>
+  as === "agent" ? tenant.agents[0] : as === "app" ? tenant.app : tenant.user;
+
+const socketOnly = new Set<string>(methods.filter((m) => m.socketOnly).map((m) => m.name));
+
+/** Run one probe over the socket and over POST /rpc; returns what went wrong (empty when it held). */
+const runProbe = async (t: TestHub, probe: IsolationProbe, victim: Tenant, attacker: Tenant): Promise<string[]> => {
+  const who = memberOf(attacker, probe.as);
+  const params = probe.params(victim, attacker);
+  const label = `${probe.method} as ${probe.as} of ${attacker.label} (${probe.why})`;
+  const problems: string[] = [];
+
+  const judge = (via: string, tag: string, result: unknown, message?: string) => {
+    if (probe.expect === "no-leak") {
+      const fine = tag === "ok" || (probe.alsoAccept ?? []).some((t) => t === tag);
+      if (!fine) problems.push(`${label} via ${via}: failed with ${tag} (${message ?? ""})`);
+      const found = leaks(victim, result);
+      if (found.length > 0) problems.push(`${label} via ${via}: leaked ${found.join(", ")}`);
+    } else {
+      if (!(probe.expect as ReadonlyArray<string>).includes(tag)) {
+        problems.push(`${label} via ${via}: got ${tag}, want ${probe.expect.join(" or ")}`);
+      }
+      // An error may name the caller's own ids, never the victim's.
+      const found = leaks(victim, { message, result }).filter((m) => !JSON.stringify(params).includes(m));
+      if (found.length > 0) problems.push(`${label} via ${via}: the answer leaked ${found.join(", ")}`);
+    }
+  };
+
+  try {
+    const result = await who.client.call(probe.method as "system/ping", params as never);
+    judge("socket", "ok", result);
+  } catch (err) {
+    if (!(err instanceof RpcError)) throw err;
+    judge("socket", err.tag, err.data, err.message);
+  }
+  if (!socketOnly.has(probe.method)) {
+    const { frame } = await httpCall(t.url, who.token, probe.method, params);
+    judge("POST /rpc", outcome(frame), frame?.result ?? frame?.error?.data, frame?.error?.message);
+  }
+  return problems;
+};
+
+describe("tenant isolation: no principal sees or touches another tenant's tasks, conversations, messages or events", () => {
+  let t: TestHub;
+  let a: Tenant;
+  let b: Tenant;
+  const received = new Map<SwitchboardClient, Array<{ method: string; params: unknown }>>();
+  const clients = () => [a, b].flatMap((x) => [x.app.client, x.user.client, ...x.agents.map((m) => m.client)]);
+  /** Wait until every socket has delivered what was pushed to it before now. */
+  const settle = () => Promise.all(clients().map((c) => c.call("system/ping")));
+
+  beforeAll(async () => {
+    t = await TestHub.start();
+    a = await makeTenant(t, "a");
+    b = await makeTenant(t, "b");
+    await settle();
+    for (const c of clients()) {
+      const log: Array<{ method: string; params: unknown }> = [];
+      received.set(c, log);
+      c.onAny((method, params) => log.push({ method, params }));
+    }
+  });
+  afterAll(() => t.stop());
+
+  it("covers every declared method: each is probed or listed as holding no tenant data", () => {
+    const probed = new Set([...ISOLATION_PROBES, ...OWN_STATE_PROBES].map((p) => p.method));
+    const declared = new Set<string>(methods.map((m) => m.name));
+    const missing = [...declared].filter((m) => !probed.has(m) && !(m in TENANT_FREE));
+    expect(
+      missing,
+      "add rows for these methods to ISOLATION_PROBES (test/reliability/isolation-probes.ts), or list them in TENANT_FREE with the reason they hold no tenant data",
+    ).toEqual([]);
+    const unknown = [...probed, ...Object.keys(TENANT_FREE)].filter((m) => !declared.has(m));
+    expect(unknown, "rows name methods that are not declared").toEqual([]);
+  });
+
+  it("refuses or empties every cross-tenant probe, in both directions, with no state change and no notification", async () => {
+    const before = fingerprint(t.hub.storage.db);
+    const problems: string[] = [];
+    for (const [victim, attacker] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      for (const probe of ISOLATION_PROBES) problems.push(...(await runProbe(t, probe, victim, attacker)));
+    }
+    expect(problems).toEqual([]);
+    expect(fingerprint(t.hub.storage.db)).toBe(before);
+    await settle();
+    for (const [client, log] of received) expect(log, `notifications to ${client.principal?.type}`).toEqual([]);
+  });
+
+  it("lets a principal drop its own events only: the other tenant's log and lists stay whole", async () => {
+    const view = async (x: Tenant) => ({
+      replay: await Promise.all(
+        [...x.agents, x.user, x.app].map((m) => m.client.call("events/replay", { after: "0", limit: 1000 })),
+      ),
+      tasks: await x.agents[0].client.call("task/list", { limit: 200 }),
+      conversations: await x.agents[0].client.call("agent/conversation/list", { limit: 200 }),
+      messages: await x.agents[0].client.call("messages/list", { taskId: x.task, conversationId: x.conversation }),
+      appTasks: await x.app.client.call("app/task/list", { limit: 200 }),
+    });
+    const victimBefore = await view(a);
+    expect(victimBefore.replay[0]!.items.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const probe of OWN_STATE_PROBES) problems.push(...(await runProbe(t, probe, a, b)));
+    expect(problems).toEqual([]);
+    expect(await view(a)).toEqual(victimBefore);
+    // And the caller's own log was dropped: the probe did what it says.
+    expect((await b.agents[0].client.call("events/replay", { after: "0" })).items).toEqual([]);
+  });
+});
