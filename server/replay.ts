@@ -50,7 +50,6 @@ export const resumePoint = (after: number, log: LogPosition, raise: Raise<"Confl
 };
 
 const PAGE = 1000;
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Push a socket's missed events, in order, then make it live. Pages are read
@@ -84,6 +83,6 @@ export const replayInto = async (
       session.live = true;
       return;
     }
-    while (!session.closed && session.buffered > lowWater) await wait(5);
+    while (!session.closed && session.buffered > lowWater) await session.drained(lowWater);
   }
 };

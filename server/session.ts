@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { AuthedPrincipal } from "./tokens.ts";
 import { CloseCode, TokenBucket, WindowCounter } from "./limits.ts";
@@ -9,6 +10,25 @@ export interface SessionLimits {
   readonly malformedLimit: number;
   readonly malformedWindowMs: number;
 }
+
+/**
+ * Frames written in one turn of the event loop leave together: the first
+ * write to a socket corks it, and one setImmediate uncorks every corked
+ * socket, so a group commit's answers and notifications go out as one
+ * writev per socket instead of one system call per frame.
+ */
+const corked = new Set<Session>();
+/** Past this much corked data a socket is written out at once rather than at the end of the turn. */
+const CORK_BYTES = 64 * 1024;
+let uncorkScheduled = false;
+const uncorkAll = (): void => {
+  uncorkScheduled = false;
+  for (const session of corked) session.flush();
+  corked.clear();
+};
+
+/** The TCP socket under a `ws` WebSocket: `ws` offers no cork of its own. */
+const tcpOf = (ws: WebSocket): Duplex | undefined => (ws as unknown as { _socket?: Duplex })._socket;
 
 /**
  * One WebSocket connection: who it is, which events it has been sent, and
@@ -28,6 +48,7 @@ export class Session {
   /** Reading is paused while a connection over its rate pays back its refusals. */
   private throttled = false;
   private refused = 0;
+  private corked = false;
 
   constructor(
     readonly id: string,
@@ -42,10 +63,57 @@ export class Session {
   /** Write a frame; a socket whose unsent data passes the cap is closed (slow consumer, 4008). */
   send(frame: string): void {
     if (this.closed) return;
+    if (!this.corked) this.cork();
     this.ws.send(frame);
+    // Corked data has not been offered to the kernel yet: write it out once it grows, and judge
+    // the consumer only on what the kernel did not take.
+    if (!this.corked) this.checkBacklog();
+    else if (this.ws.bufferedAmount >= CORK_BYTES) this.flush();
+  }
+
+  private checkBacklog(): void {
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, "slow consumer: reconnect and resume from your last cursor");
     }
+  }
+
+  private cork(): void {
+    const tcp = tcpOf(this.ws);
+    if (!tcp || typeof tcp.cork !== "function") return;
+    tcp.cork();
+    this.corked = true;
+    corked.add(this);
+    if (!uncorkScheduled) {
+      uncorkScheduled = true;
+      setImmediate(uncorkAll);
+    }
+  }
+
+  /** Write out what this turn corked. */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    tcpOf(this.ws)?.uncork();
+    if (!this.closed) this.checkBacklog();
+  }
+
+  /** Resolves once the unsent data is at most `bytes` (at once when it already is). */
+  drained(bytes: number): Promise<void> {
+    this.flush();
+    const tcp = tcpOf(this.ws);
+    if (this.closed || !tcp || this.buffered <= bytes) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        tcp.off("drain", done);
+        tcp.off("close", done);
+        resolve();
+      };
+      // 'drain' fires when the buffer empties; the timer re-checks a socket that stays half full.
+      const timer = setTimeout(done, 50);
+      tcp.once("drain", done);
+      tcp.once("close", done);
+    });
   }
 
   /** Bytes written but not yet sent. */
@@ -99,5 +167,6 @@ export class Session {
     this.live = false;
     this.onClose(code);
     this.ws.close(code, reason);
+    this.flush();
   }
 }
