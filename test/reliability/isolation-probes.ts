@@ -1,5 +1,5 @@
 import type { ErrorTag } from "../../protocol/index.ts";
-import { cardOf, NOTE, SHARED_INTENT_TEXT, type Tenant } from "./lib/tenants.ts";
+import { cardOf, NOTE, type Tenant } from "./lib/tenants.ts";
 
 /**
  * The tenant-isolation table: each row has a principal of one tenant (the
@@ -419,11 +419,7 @@ export const ISOLATION_PROBES: ReadonlyArray<IsolationProbe> = [
     as: "user",
     why: "another user's intent with that user's idempotency key: keys are per caller, nothing of theirs is replayed",
     params: (v) =>
-      invoke(
-        "intent.update",
-        { intentId: v.cancelledIntent, text: SHARED_INTENT_TEXT },
-        { idempotencyKey: v.idempotencyKey },
-      ),
+      invoke("intent.update", { intentId: v.keyedIntent, text: v.keyedText }, { idempotencyKey: v.idempotencyKey }),
     expect: ["Forbidden"],
     reason: "ownership_mismatch",
   },
@@ -878,8 +874,8 @@ export const OWN_STATE_PROBES: ReadonlyArray<IsolationProbe> = [
   {
     method: "actions/invoke",
     as: "user",
-    why: "the victim's idempotency key with the victim's exact call runs for the caller, never replays the victim's result",
-    params: (v) => invoke("intent.create", { text: SHARED_INTENT_TEXT }, { idempotencyKey: v.idempotencyKey }),
+    why: "the victim's exact intent.create with its idempotency key: keys and the same-text answer are per user, so it makes the caller's own",
+    params: (v) => invoke("intent.create", { text: v.keyedText }, { idempotencyKey: v.idempotencyKey }),
     expect: "no-leak",
   },
   {

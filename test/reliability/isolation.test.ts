@@ -127,7 +127,16 @@ describe("tenant isolation: no principal sees or touches another tenant's tasks,
       // Both apps followed every event before either tenant acted (makeTenants).
       const { items } = await own.app.client.call("events/replay", { after: "0", limit: 1000 });
       const resources = new Set(items.map((i) => (i.params as { resource?: { id: string } }).resource?.id));
-      for (const id of [own.intent, own.request, own.cancelledIntent, own.connection, own.chat, own.circle]) {
+      const expected = [
+        own.intent,
+        own.request,
+        own.keyedIntent,
+        own.cancelledIntent,
+        own.connection,
+        own.chat,
+        own.circle,
+      ];
+      for (const id of expected) {
         expect(resources, `${own.label}'s app sees its user's ${id}`).toContain(id);
       }
       expect(leaks(other, items)).toEqual([]);

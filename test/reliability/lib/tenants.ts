@@ -52,10 +52,13 @@ export interface Tenant {
   /** The user's active intent, created by the app acting for them, with a pending request to the peer. */
   readonly intent: string;
   readonly request: string;
-  /** The user's intent created with `idempotencyKey`, then cancelled with its request. */
+  /** The user's active intent created with `idempotencyKey`; its text is no secret, so a probe can repeat the call. */
+  readonly keyedIntent: string;
+  readonly keyedText: string;
+  readonly idempotencyKey: string;
+  /** The user's intent cancelled with its request. */
   readonly cancelledIntent: string;
   readonly cancelledRequest: string;
-  readonly idempotencyKey: string;
   /** A direct connection between user and peer, with a chat holding one message. */
   readonly connection: string;
   readonly chat: string;
@@ -94,9 +97,6 @@ export const cardOf = (label: string): AgentCard => ({
   displayName: `agent of tenant ${label}`,
   capabilities: { intentsAccepted: [...intentNames], intentsSent: [...intentNames] },
 });
-
-/** The text of the user's idempotent intent: the same in every tenant, so a probe can repeat it exactly. */
-export const SHARED_INTENT_TEXT = "Plan the offsite";
 
 /** The principals and their authority: made for every tenant before any tenant acts. */
 interface Principals {
@@ -227,7 +227,9 @@ const populate = async (t: TestHub, p: Principals): Promise<Tenant> => {
     note: `${secret} request`,
   });
   const idempotencyKey = `offsite-${p.label}-${randomBytes(4).toString("hex")}`;
-  const cancelled = await invoke(user, "intent.create", { text: SHARED_INTENT_TEXT }, { idempotencyKey });
+  const keyedText = `Plan the offsite of tenant ${p.label}`;
+  const keyed = await invoke(user, "intent.create", { text: keyedText }, { idempotencyKey });
+  const cancelled = await invoke(user, "intent.create", { text: `${secret} cancelled intent` });
   const cancelledRequest = await invoke(user, "request.send", {
     intentId: cancelled.intentId,
     recipientUserId: peer.id,
@@ -294,9 +296,11 @@ const populate = async (t: TestHub, p: Principals): Promise<Tenant> => {
     appAction: `${app.name}.${NOTE.id}`,
     intent: intent.intentId!,
     request: request.requestId!,
+    keyedIntent: keyed.intentId!,
+    keyedText,
+    idempotencyKey,
     cancelledIntent: cancelled.intentId!,
     cancelledRequest: cancelledRequest.requestId!,
-    idempotencyKey,
     connection: connection.connectionId!,
     chat: chat.chatId!,
     circle: circle.circleId!,
@@ -326,6 +330,7 @@ const populate = async (t: TestHub, p: Principals): Promise<Tenant> => {
       a1.id,
       intent.intentId!,
       request.requestId!,
+      keyed.intentId!,
       cancelled.intentId!,
       cancelledRequest.requestId!,
       idempotencyKey,
