@@ -1,3 +1,4 @@
+import type { TxCaches } from "./cache.ts";
 import type { Db } from "./db.ts";
 
 /** One logged event as a recipient sees it; `params` is the JSON of its params without `cursor`. */
@@ -13,7 +14,21 @@ export interface LoggedEvent {
  * so a cursor increases per principal, and the oldest entries form a prefix
  * of the table in id order, which is what retention cuts.
  */
-export const makeEvents = (db: Db) => {
+export const makeEvents = (db: Db, caches: TxCaches) => {
+  // Every recipient row names its principal by an integer key; keys are made on first use.
+  const keys = caches.map<string, number>(100_000);
+  const keyRow = db.prepare<[string], { key: number }>("SELECT key FROM event_principals WHERE principal = ?");
+  const newKey = db.prepare("INSERT INTO event_principals (principal) VALUES (?)");
+  /** The principal's key, if it has ever had an event. */
+  const keyOf = (principal: string): number | undefined => {
+    const cached = keys.get(principal);
+    if (cached !== undefined) return cached;
+    const row = keyRow.get(principal);
+    return row && keys.set(principal, row.key);
+  };
+  const keyFor = (principal: string): number =>
+    keyOf(principal) ?? keys.set(principal, Number(newKey.run(principal).lastInsertRowid));
+
   const insertEvent = db.prepare("INSERT INTO events (method, params, created_at) VALUES (?, ?, ?)");
   // Recipients are inserted in multi-row statements of these sizes: one statement per chunk, not per row.
   const chunkSizes = [64, 16, 4, 1] as const;
@@ -23,14 +38,14 @@ export const makeEvents = (db: Db) => {
       db.prepare(`INSERT INTO event_recipients (principal, event_id) VALUES ${Array(n).fill("(?, ?)").join(", ")}`),
     ]),
   );
-  const after = db.prepare<[string, number, number], LoggedEvent>(
+  const after = db.prepare<[number, number, number], LoggedEvent>(
     `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
      WHERE r.principal = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
   );
-  const newest = db.prepare<[string], { id: number | null }>(
+  const newest = db.prepare<[number], { id: number | null }>(
     "SELECT max(id) AS id FROM event_recipients WHERE principal = ?",
   );
-  const oldest = db.prepare<[string], { id: number | null }>(
+  const oldest = db.prepare<[number], { id: number | null }>(
     "SELECT min(id) AS id FROM event_recipients WHERE principal = ?",
   );
   const floor = db.prepare<[string], { deleted_through: number }>(
@@ -40,7 +55,7 @@ export const makeEvents = (db: Db) => {
     `INSERT INTO event_floors (principal, deleted_through) VALUES (?, ?)
      ON CONFLICT (principal) DO UPDATE SET deleted_through = max(deleted_through, excluded.deleted_through)`,
   );
-  const newestUpTo = db.prepare<[string, number], { id: number | null }>(
+  const newestUpTo = db.prepare<[number, number], { id: number | null }>(
     "SELECT max(id) AS id FROM event_recipients WHERE principal = ? AND id <= ?",
   );
   const deleteUpTo = db.prepare("DELETE FROM event_recipients WHERE principal = ? AND id <= ?");
@@ -49,7 +64,8 @@ export const makeEvents = (db: Db) => {
      JOIN events e ON e.id = r.event_id WHERE e.created_at < ?`,
   );
   const floorsThrough = db.prepare<[number], { principal: string; id: number }>(
-    "SELECT principal, max(id) AS id FROM event_recipients WHERE id <= ? GROUP BY principal",
+    `SELECT p.principal, max(r.id) AS id FROM event_recipients r JOIN event_principals p ON p.key = r.principal
+     WHERE r.id <= ? GROUP BY r.principal`,
   );
   const deleteThrough = db.prepare("DELETE FROM event_recipients WHERE id <= ?");
   const firstReferenced = db.prepare<[], { event_id: number }>(
@@ -65,13 +81,14 @@ export const makeEvents = (db: Db) => {
     append(method: string, paramsJson: string, recipients: ReadonlyArray<string>, nowMs: number): number[] {
       const eventId = insertEvent.run(method, paramsJson, nowMs).lastInsertRowid;
       const cursors = new Array<number>(recipients.length);
+      const recipientKeys = recipients.map(keyFor);
       let i = 0;
       for (const n of chunkSizes) {
         const insert = insertRecipients.get(n)!;
         for (; recipients.length - i >= n; i += n) {
-          const args = new Array<string | number | bigint>(2 * n);
+          const args = new Array<number | bigint>(2 * n);
           for (let k = 0; k < n; k++) {
-            args[2 * k] = recipients[i + k]!;
+            args[2 * k] = recipientKeys[i + k]!;
             args[2 * k + 1] = eventId;
           }
           // One statement, one writer: its rows take consecutive ids ending at the last one.
@@ -82,25 +99,32 @@ export const makeEvents = (db: Db) => {
       return cursors;
     },
     /** The principal's entries after `cursor`, oldest first. */
-    after: (principal: string, cursor: number, limit: number): LoggedEvent[] => after.all(principal, cursor, limit),
+    after(principal: string, cursor: number, limit: number): LoggedEvent[] {
+      const key = keyOf(principal);
+      return key === undefined ? [] : after.all(key, cursor, limit);
+    },
     /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
     current(principal: string): number {
-      return newest.get(principal)?.id ?? floorOf(principal);
+      return this.position(principal).newest;
     },
     /** Where the principal's log stands, for planning a resume. */
     position(principal: string): { newest: number; floor: number; oldest: number | undefined } {
       const dropped = floorOf(principal);
+      const key = keyOf(principal);
+      if (key === undefined) return { newest: dropped, floor: dropped, oldest: undefined };
       return {
-        newest: newest.get(principal)?.id ?? dropped,
+        newest: newest.get(key)?.id ?? dropped,
         floor: dropped,
-        oldest: oldest.get(principal)?.id ?? undefined,
+        oldest: oldest.get(key)?.id ?? undefined,
       };
     },
     /** Drop the principal's entries up to `cursor`. */
     ack(principal: string, cursor: number): void {
-      const top = newestUpTo.get(principal, cursor)?.id;
+      const key = keyOf(principal);
+      if (key === undefined) return;
+      const top = newestUpTo.get(key, cursor)?.id;
       if (top === null || top === undefined) return;
-      deleteUpTo.run(principal, top);
+      deleteUpTo.run(key, top);
       raiseFloor.run(principal, top);
     },
     /**

@@ -28,7 +28,7 @@ export const fromDb = (db: Db, caches = new TxCaches(db), tasks = makeTasks(db, 
   tasks,
   conversations: makeConversations(db, caches, tasks.status),
   messages: makeMessages(db),
-  events: makeEvents(db),
+  events: makeEvents(db, caches),
   actions: makeActionStorage(db),
   close: () => db.close(),
 });

@@ -109,12 +109,19 @@ CREATE TABLE events (
   created_at INTEGER NOT NULL
 );
 
+-- Principals as the event log names them: an integer key keeps the
+-- per-recipient rows and their index narrow (a 200-member fan-out writes 200).
+CREATE TABLE event_principals (
+  key       INTEGER PRIMARY KEY,
+  principal TEXT NOT NULL UNIQUE
+);
+
 -- AUTOINCREMENT: a cursor must never be handed out twice. A plain rowid is
 -- reused once the highest rows are deleted (acknowledged or expired), and the
 -- next event would get a cursor its recipient had already passed.
 CREATE TABLE event_recipients (
   id        INTEGER PRIMARY KEY AUTOINCREMENT,
-  principal TEXT NOT NULL,
+  principal INTEGER NOT NULL, -- event_principals.key
   event_id  INTEGER NOT NULL
 );
 CREATE INDEX event_recipients_by_principal ON event_recipients (principal, id);

@@ -92,4 +92,17 @@ describe("caches stay true to the database when a job rolls back", () => {
     await committer.run(() => storage.tasks.setStatus(taskPk, "active"));
     expect(context()).toMatchObject({ taskStatus: "active", archived: false });
   });
+
+  it("never lets a principal key made by a failed job name another principal's events", async () => {
+    await expect(
+      committer.run(() => {
+        storage.events.append("test/event", '{"for":"ghost"}', ["p-ghost"], Date.now());
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    // SQLite hands the rolled-back key to the next new principal.
+    await committer.run(() => storage.events.append("test/event", '{"for":"real"}', ["p-real"], Date.now()));
+    expect(storage.events.after("p-ghost", 0, 10)).toEqual([]);
+    expect(storage.events.after("p-real", 0, 10).map((e) => e.params)).toEqual(['{"for":"real"}']);
+  });
 });

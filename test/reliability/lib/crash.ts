@@ -258,7 +258,8 @@ export const checkEventLogs = (ro: Ro, agents: ReadonlyArray<string>, round: num
   const problems: string[] = [];
   const events = ro.prepare<[string], { cursor: number; params: string }>(
     `SELECT r.id AS cursor, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
-     WHERE r.principal = ? AND e.method = 'message/received' ORDER BY r.id`,
+     JOIN event_principals p ON p.key = r.principal
+     WHERE p.principal = ? AND e.method = 'message/received' ORDER BY r.id`,
   );
   const addressed = ro
     .prepare<[string, string], string>(
