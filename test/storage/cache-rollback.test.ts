@@ -105,4 +105,15 @@ describe("caches stay true to the database when a job rolls back", () => {
     expect(storage.events.after("p-ghost", 0, 10)).toEqual([]);
     expect(storage.events.after("p-real", 0, 10).map((e) => e.params)).toEqual(['{"for":"real"}']);
   });
+
+  it("gives the next message the seq a failed job had taken: no gap", async () => {
+    const first = await committer.run(() => storage.conversations.nextSeq(pk, nowIso()));
+    await expect(
+      committer.run(() => {
+        expect(storage.conversations.nextSeq(pk, nowIso())).toBe(first + 1);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    expect(await committer.run(() => storage.conversations.nextSeq(pk, nowIso()))).toBe(first + 1);
+  });
 });
