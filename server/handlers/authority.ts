@@ -23,6 +23,17 @@ export const authorityHandlers = (hub: HubContext) => {
   const catalog = createCatalog(storage);
   const before = (raise: Raise<"InvalidParams">, cursor: string | undefined) =>
     cursor === undefined ? Number.MAX_SAFE_INTEGER : readCursor(raise, cursor, ["number"])[0];
+  /** The consent request a user answers: it must exist, be addressed to them and still be pending. */
+  const pendingConsentOf = (userId: string, consentId: string, raise: Raise<"NotFound" | "Forbidden" | "Conflict">) => {
+    const consent = consents.get(consentId) ?? raise("NotFound", {}, "No consent request has that id.");
+    if (consent.userId !== userId) {
+      raise("Forbidden", { reason: "not_owner" }, "Only the user a consent request is addressed to may answer it.");
+    }
+    if (consent.status !== "pending") {
+      raise("Conflict", { reason: "not_pending" }, `This consent request was already ${consent.status}.`);
+    }
+    return consent;
+  };
 
   const diagnose = (app: App, actionId: string, actorUserId: string | undefined) => {
     const resolved = catalog.resolve(actionId);
@@ -102,13 +113,7 @@ export const authorityHandlers = (hub: HubContext) => {
 
     implement(AuthorityMethods.ConsentApprove, (p, { principal, raise }) =>
       hub.commit((tx) => {
-        const consent = consents.get(p.consentId) ?? raise("NotFound", {}, "No consent request has that id.");
-        if (consent.userId !== principal.id) {
-          raise("Forbidden", { reason: "not_owner" }, "Only the user a consent request is addressed to may answer it.");
-        }
-        if (consent.status !== "pending") {
-          raise("Conflict", { reason: "not_pending" }, `This consent request was already ${consent.status}.`);
-        }
+        const consent = pendingConsentOf(principal.id, p.consentId, raise);
         const grant = grants.insert({
           id: newId("grant"),
           appId: consent.appId,
@@ -126,13 +131,7 @@ export const authorityHandlers = (hub: HubContext) => {
 
     implement(AuthorityMethods.ConsentReject, (p, { principal, raise }) =>
       hub.commit((tx) => {
-        const consent = consents.get(p.consentId) ?? raise("NotFound", {}, "No consent request has that id.");
-        if (consent.userId !== principal.id) {
-          raise("Forbidden", { reason: "not_owner" }, "Only the user a consent request is addressed to may answer it.");
-        }
-        if (consent.status !== "pending") {
-          raise("Conflict", { reason: "not_pending" }, `This consent request was already ${consent.status}.`);
-        }
+        const consent = pendingConsentOf(principal.id, p.consentId, raise);
         consents.answer(consent.id, "rejected", nowIso(), undefined);
         const rejected = consents.get(consent.id)!;
         tx.emit(ActionNotifications.ConsentRejected, [consent.appId], { consent: rejected });
