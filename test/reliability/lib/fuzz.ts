@@ -113,6 +113,8 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   const started = performance.now();
   const say = options.progress ?? (() => {});
   const problems: string[] = [];
+  /** Frames a socket never answered because it closed: reported once per socket, with the close code. */
+  const unansweredAtClose = new Map<Caller, number>();
   const outcomes: Record<string, number> = {};
   const accepted: Record<string, number> = {};
   const count = (frame: Frame) => {
@@ -349,6 +351,11 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   function judge1(caller: Caller, sentObj: unknown, f: Frame, want: ReadonlyArray<string> | undefined): void {
     count(f);
     const tag = f.error ? String(f.error.data?.tag) : "ok";
+    if (tag === "closed") {
+      // One problem per socket, with its close code, is reported at the end; not one per frame.
+      unansweredAtClose.set(caller, (unansweredAtClose.get(caller) ?? 0) + 1);
+      return;
+    }
     if (want && !want.includes(tag) && tag !== "RateLimited") {
       problems.push(
         `${caller}: sent ${JSON.stringify(sentObj).slice(0, 300)} → ${tag}, want ${want.join("|")}: ${JSON.stringify(f).slice(0, 300)}`,
@@ -495,7 +502,10 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   for (const [caller, socket] of sockets) {
     problems.push(...socket.findings);
     if (!socket.open) {
-      problems.push(`the ${caller} socket was closed: ${JSON.stringify(socket.closed)}`);
+      const lost = unansweredAtClose.get(caller) ?? 0;
+      problems.unshift(
+        `the ${caller} socket was closed: ${JSON.stringify(socket.closed)}; ${lost} pipelined frames unanswered`,
+      );
       continue;
     }
     const id = `z${++nextId}`;
