@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { isHttpUrl } from "../../../protocol/url.ts";
 
 /**
  * Inputs generated from the JSON Schemas that rpc.discover publishes: valid
@@ -433,16 +434,6 @@ const HOSTILE_VALUES: ReadonlyArray<() => unknown> = [
   () => 1e308,
   () => null,
 ];
-
-const isHttpUrl = (s: string): boolean => {
-  if (!/^https?:\/\//i.test(s)) return false;
-  try {
-    new URL(s);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const inRange = (s: Js, n: number): boolean =>
   (s.minimum === undefined || n >= s.minimum) && (s.maximum === undefined || n <= s.maximum);
