@@ -14,16 +14,28 @@ const receivedPending = (ctx: FamilyContext, requestId: string, verb: string): C
   return request;
 };
 
-const answer = (verb: "accept" | "reject") => (ctx: FamilyContext, request: CoordinationRequest) => {
-  const answered = ctx.storage.actions.requests.answer(
-    request.id,
-    verb === "accept" ? "accepted" : "rejected",
-    nowIso(),
-  );
-  return answered ?? conflict(ctx.raise, "not_pending", "The request was answered meanwhile.");
-};
-
 const people = (r: CoordinationRequest) => [r.senderUserId, r.recipientUserId];
+
+/** request.accept and request.reject: the recipient answers a pending request, and both users hear of it. */
+const answerAction = (
+  def: typeof BuiltinActions.RequestAccept | typeof BuiltinActions.RequestReject,
+  verb: "accept" | "reject",
+) =>
+  implementAction(def, {
+    check: (ctx, p) => receivedPending(ctx, p.requestId, verb),
+    run: (ctx, tx, _p, request) => {
+      const answered =
+        ctx.storage.actions.requests.answer(request.id, verb === "accept" ? "accepted" : "rejected", nowIso()) ??
+        conflict(ctx.raise, "not_pending", "The request was answered meanwhile.");
+      tx.event(
+        verb === "accept" ? ActionEvents.RequestAccepted : ActionEvents.RequestRejected,
+        people(answered),
+        { type: "request", id: answered.id },
+        { request: answered },
+      );
+      return { requestId: answered.id, status: answered.status };
+    },
+  });
 
 export const requestActions = [
   implementAction(BuiltinActions.RequestSend, {
@@ -59,31 +71,6 @@ export const requestActions = [
     },
   }),
 
-  implementAction(BuiltinActions.RequestAccept, {
-    check: (ctx, p) => receivedPending(ctx, p.requestId, "accept"),
-    run: (ctx, tx, _p, request) => {
-      const answered = answer("accept")(ctx, request);
-      tx.event(
-        ActionEvents.RequestAccepted,
-        people(answered),
-        { type: "request", id: answered.id },
-        { request: answered },
-      );
-      return { requestId: answered.id, status: answered.status };
-    },
-  }),
-
-  implementAction(BuiltinActions.RequestReject, {
-    check: (ctx, p) => receivedPending(ctx, p.requestId, "reject"),
-    run: (ctx, tx, _p, request) => {
-      const answered = answer("reject")(ctx, request);
-      tx.event(
-        ActionEvents.RequestRejected,
-        people(answered),
-        { type: "request", id: answered.id },
-        { request: answered },
-      );
-      return { requestId: answered.id, status: answered.status };
-    },
-  }),
+  answerAction(BuiltinActions.RequestAccept, "accept"),
+  answerAction(BuiltinActions.RequestReject, "reject"),
 ];
