@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, type SwitchboardClient } from "../client/index.ts";
-import { ChildHub, freePort, newAdminToken } from "../test/reliability/lib/child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../test/helpers/child-hub.ts";
 
 /**
  * "Every other client keeps its latency": well-behaved agents send at a

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, RpcError, type SwitchboardClient } from "../client/index.ts";
-import { ChildHub, freePort, newAdminToken } from "../test/reliability/lib/child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../test/helpers/child-hub.ts";
 import { checkEventLogs, checkStore, type Acked } from "../test/reliability/lib/crash.ts";
 import { integrity, openReadOnly } from "../test/reliability/lib/state.ts";
 import { percentile } from "./latency.ts";

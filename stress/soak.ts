@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { connect, RpcError, SwitchboardClient } from "../client/index.ts";
-import { ChildHub, freePort, newAdminToken } from "../test/reliability/lib/child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../test/helpers/child-hub.ts";
 import { integrity, openReadOnly } from "../test/reliability/lib/state.ts";
 import { percentile } from "./latency.ts";
 

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { TestHub } from "../helpers/hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../helpers/child-hub.ts";
 import { eventLog, openTask, rawAuthed, say, until, type OpenTask } from "../helpers/scenario.ts";
 import { connect, type SwitchboardClient } from "../../client/index.ts";
 import type { Message } from "../../protocol/index.ts";
@@ -117,29 +116,10 @@ describe("durability across restarts", () => {
 
     it("loses nothing that was acknowledged", async () => {
       const db = join(dir, "hub.db");
-      const adminToken = `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", "server/cli/main.ts", "serve", "--port", "0", "--db", db],
-        {
-          cwd: process.cwd(),
-          env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: adminToken, SWITCHBOARD_LOG_LEVEL: "silent" },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-        child.once("exit", (_code, signal) => resolve(signal)),
-      );
+      const adminToken = newAdminToken();
+      const child = await ChildHub.start({ db, port: await freePort(), adminToken, logLevel: "silent" });
       try {
-        const wsUrl = await new Promise<string>((resolve, reject) => {
-          let out = "";
-          child.stdout.on("data", (chunk: Buffer) => {
-            out += chunk.toString();
-            const m = /WebSocket (ws:\/\/\S+?)\)/.exec(out);
-            if (m) resolve(m[1]!);
-          });
-          child.once("exit", () => reject(new Error(`the hub exited early: ${out}`)));
-        });
+        const wsUrl = child.wsUrl;
         const admin = await connect({ url: wsUrl, token: adminToken, reconnect: false });
         const made = await Promise.all(
           ["crash-alice", "crash-bob"].map((name) => admin.call("admin/agent/create", { name })),
@@ -162,8 +142,7 @@ describe("durability across restarts", () => {
           ),
         );
         const bobLog = await eventLog(bob!);
-        child.kill("SIGKILL");
-        expect(await exited).toBe("SIGKILL");
+        expect((await child.kill("SIGKILL")).signal).toBe("SIGKILL");
 
         const t = await TestHub.start({ db });
         try {
@@ -187,7 +166,7 @@ describe("durability across restarts", () => {
           await t.stop();
         }
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        await child.kill("SIGKILL");
       }
     }, 60_000);
   });

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { TestHub } from "../helpers/hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../helpers/child-hub.ts";
 import type { Frame } from "../helpers/raw.ts";
 import { eventLog, nextClose, postRpc, rawAuthed, say } from "../helpers/scenario.ts";
 import { connect } from "../../client/index.ts";
@@ -80,34 +79,22 @@ describe("graceful shutdown", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it("closes its sockets with 1001 and exits 0", async () => {
-      const adminToken = `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", "server/cli/main.ts", "serve", "--port", "0", "--db", join(dir, "hub.db")],
-        {
-          cwd: process.cwd(),
-          env: { ...process.env, SWITCHBOARD_ADMIN_TOKEN: adminToken, SWITCHBOARD_LOG_LEVEL: "silent" },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const adminToken = newAdminToken();
+      const child = await ChildHub.start({
+        db: join(dir, "hub.db"),
+        port: await freePort(),
+        adminToken,
+        logLevel: "silent",
+      });
       try {
-        const wsUrl = await new Promise<string>((resolve, reject) => {
-          let out = "";
-          child.stdout.on("data", (chunk: Buffer) => {
-            out += chunk.toString();
-            const m = /WebSocket (ws:\/\/\S+?)\)/.exec(out);
-            if (m) resolve(m[1]!);
-          });
-          child.once("exit", () => reject(new Error(`the hub exited early: ${out}`)));
-        });
+        const wsUrl = child.wsUrl;
         const admin = await connect({ url: wsUrl, token: adminToken, reconnect: false });
         const closed = nextClose(admin);
-        child.kill("SIGTERM");
+        const exited = child.kill("SIGTERM");
         expect(await closed).toBe(1001);
-        expect(await exited).toBe(0);
+        expect((await exited).code).toBe(0);
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        await child.kill("SIGKILL");
       }
     }, 60_000);
   });

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** A free TCP port on 127.0.0.1 (so that a restarted hub can listen where its clients reconnect). */
 export const freePort = (): Promise<number> =>

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connect, ConnectionLost } from "../../client/index.ts";
 import { RawSocket, type Frame } from "../helpers/raw.ts";
-import { ChildHub, freePort, newAdminToken } from "./lib/child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../helpers/child-hub.ts";
 import { crashRounds } from "./lib/crash.ts";
 
 describe("crash safety: SIGKILL at random moments loses nothing acknowledged", () => {

@@ -12,7 +12,7 @@ import { parseToken } from "../../server/tokens.ts";
 import { TestHub } from "../helpers/hub.ts";
 import { RawSocket } from "../helpers/raw.ts";
 import { rejects, sleep } from "../helpers/expect.ts";
-import { ChildHub, freePort } from "./lib/child-hub.ts";
+import { ChildHub, freePort } from "../helpers/child-hub.ts";
 import { httpCall } from "./lib/rpc.ts";
 
 const secretOf = (token: string): string => parseToken(token)!.secret;

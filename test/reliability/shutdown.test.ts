@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { connect, RpcError, type SwitchboardClient } from "../../client/index.ts";
-import { ChildHub, freePort, newAdminToken } from "./lib/child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../helpers/child-hub.ts";
 import { checkEventLogs, checkStore, type Acked } from "./lib/crash.ts";
 import { integrity, openReadOnly } from "./lib/state.ts";
 

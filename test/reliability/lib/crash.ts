@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { connect, RpcError, type SwitchboardClient } from "../../../client/index.ts";
-import { ChildHub, freePort, newAdminToken } from "./child-hub.ts";
+import { ChildHub, freePort, newAdminToken } from "../../helpers/child-hub.ts";
 import { prng } from "./fuzz-inputs.ts";
 import { integrity, openReadOnly, seqGaps } from "./state.ts";
 
