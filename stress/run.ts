@@ -22,7 +22,7 @@ import { raise } from "../protocol/index.ts";
 import { verifyToken } from "../server/tokens.ts";
 import { TestHub } from "../test/helpers/hub.ts";
 import { crashRounds } from "../test/reliability/lib/crash.ts";
-import { runFuzz } from "../test/reliability/lib/fuzz.ts";
+import { FUZZ_HUB_CONFIG, runFuzz } from "../test/reliability/lib/fuzz.ts";
 import { latencyUnderAbuse, LATENCY_FLAGS, percentile } from "./latency.ts";
 import { opsUnderLoad } from "./ops.ts";
 
@@ -87,14 +87,7 @@ if (parts.includes("fuzz")) {
   const totals = { frames: 0, calls: 0, http: 0, ok: 0, problems: 0, ms: 0 };
   const outcomes: Record<string, number> = {};
   for (const seed of seeds) {
-    const t = await TestHub.start({
-      registration: "open",
-      malformedLimit: 1_000_000_000,
-      rateLimit: 1_000_000,
-      rateBurst: 1_000_000,
-      callbackTimeoutMs: 200,
-      authTimeoutMs: 3_600_000,
-    });
+    const t = await TestHub.start(FUZZ_HUB_CONFIG);
     const r = await runFuzz(t, {
       seed,
       pipelinedFrames: Number(values.frames),

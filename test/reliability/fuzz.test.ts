@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHub } from "../helpers/hub.ts";
-import { runFuzz } from "./lib/fuzz.ts";
+import { FUZZ_HUB_CONFIG, runFuzz } from "./lib/fuzz.ts";
 
 const SEED = Number(process.env.SB_FUZZ_SEED ?? 20_261_121);
 
 describe("hostile input: a fuzzer driven by rpc.discover", () => {
   let t: TestHub;
   beforeAll(async () => {
-    // Floods of malformed frames are the point here, so the 4429 limit (tested on its own) is lifted;
-    // callbacks the fuzzed app leaves unanswered time out quickly.
-    t = await TestHub.start({
-      registration: "open",
-      malformedLimit: 1_000_000_000,
-      rateLimit: 1_000_000,
-      rateBurst: 1_000_000,
-      callbackTimeoutMs: 200,
-      authTimeoutMs: 3_600_000,
-    });
+    t = await TestHub.start(FUZZ_HUB_CONFIG);
   });
   afterAll(() => t.stop());
 

@@ -109,6 +109,20 @@ interface DiscoveredMethod {
   readonly result: { readonly schema: Js };
 }
 
+/**
+ * The hub settings a fuzz run needs: floods of malformed frames and of calls are the point, so the
+ * 4429 and rate limits (tested on their own) are lifted; callbacks the fuzzed app leaves unanswered
+ * time out quickly; sockets may stay unauthenticated for the whole run.
+ */
+export const FUZZ_HUB_CONFIG = {
+  registration: "open",
+  malformedLimit: 1_000_000_000,
+  rateLimit: 1_000_000,
+  rateBurst: 1_000_000,
+  callbackTimeoutMs: 200,
+  authTimeoutMs: 3_600_000,
+} as const;
+
 export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzReport> => {
   const started = performance.now();
   const say = options.progress ?? (() => {});
