@@ -12,6 +12,8 @@ export const dispatcherErrors = (method: MethodDef): ReadonlyArray<ErrorTag> => 
   "InvalidParams",
   ...(method.callers.includes("anonymous") ? [] : (["Unauthorized"] as const)),
   "RateLimited",
+  // Any call that reads or writes storage: the database is unreachable (PostgreSQL, section 11).
+  "Unavailable",
 ];
 
 /**

@@ -22,7 +22,11 @@ const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: Readonl
 export const optionSpecs = {
   host: opt("string", "127.0.0.1", "Interface to listen on."),
   port: opt("integer", 7700, "Port to listen on (0 picks a free one)."),
-  db: opt("string", "./data/switchboard.db", "SQLite database file; created with its folder if missing."),
+  db: opt(
+    "string",
+    "./data/switchboard.db",
+    "SQLite database file (created with its folder if missing), or a postgres:// URL: hubs started with the same URL serve as one.",
+  ),
   "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),
   "registration-secret": opt("string", "", "The secret auth/register must present when --registration secret."),
@@ -78,6 +82,12 @@ export const optionSpecs = {
     5_000,
     "On SIGTERM or SIGINT, how long in-flight calls may take before sockets close.",
   ),
+  "poll-ms": opt(
+    "duration",
+    1_000,
+    "PostgreSQL: how often each node reads the event log when no notification rang (the delay a lost NOTIFY can cost).",
+  ),
+  "pool-size": opt("integer", 16, "PostgreSQL: connections per node, so how many transactions it runs at once."),
   "max-json-depth": opt(
     "integer",
     64,

@@ -14,6 +14,9 @@ import type { AppCallbacks } from "./callbacks.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { deeperThan } from "./limits.ts";
+
+/** What Unavailable tells a client to wait before retrying. */
+const UNAVAILABLE_RETRY_MS = 1000;
 import type { Call, Implementation } from "./rpc.ts";
 import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
@@ -70,7 +73,11 @@ export class Dispatcher {
     private readonly callbacks: AppCallbacks,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly limits: { readonly maxJsonDepth: number } = { maxJsonDepth: 64 },
+    private readonly limits: {
+      readonly maxJsonDepth: number;
+      /** Whether an error thrown by a handler means the database is unreachable (Unavailable, not Internal). */
+      readonly isUnavailable?: (error: unknown) => boolean;
+    } = { maxJsonDepth: 64 },
   ) {
     for (const impl of implementations) {
       if (this.table.has(impl.def.name)) throw new Error(`method ${impl.def.name} is implemented twice`);
@@ -116,7 +123,13 @@ export class Dispatcher {
       this.malformed(origin);
       return failure(null, errorOf("InvalidRequest", "An empty batch is not a request; send at least one call."));
     }
-    const answers = await Promise.all(msg.map((m) => this.one(origin, m)));
+    // A batch on a socket not yet authenticated runs in order, so that an auth/connect in it
+    // authenticates the calls after it; otherwise its calls run side by side.
+    let answers: Array<string | undefined>;
+    if (origin.session && !origin.session.principal) {
+      answers = [];
+      for (const m of msg) answers.push(await this.one(origin, m));
+    } else answers = await Promise.all(msg.map((m) => this.one(origin, m)));
     const present = answers.filter((a): a is string => a !== undefined);
     return present.length > 0 ? `[${present.join(",")}]` : undefined;
   }
@@ -256,6 +269,10 @@ export class Dispatcher {
       return { ok: true, result };
     } catch (error) {
       if (isRpcError(error)) return fail(error.toWire());
+      if (this.limits.isUnavailable?.(error)) {
+        this.log.warn({ err: error, method }, "database unreachable");
+        return fail(rpcError("Unavailable", { retryAfterMs: UNAVAILABLE_RETRY_MS }).toWire());
+      }
       this.log.error({ err: error, method }, "handler failed");
       return fail(rpcError("Internal").toWire());
     }

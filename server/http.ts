@@ -61,10 +61,10 @@ export type BearerCheck =
   | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
 
 /** No header: anonymous. A header with a bad token: 401; a suspended agent: 403. */
-export const checkBearer = (storage: Storage, req: IncomingMessage): BearerCheck => {
+export const checkBearer = async (storage: Storage, req: IncomingMessage): Promise<BearerCheck> => {
   const token = bearerOf(req);
   if (token === undefined) return { ok: true, principal: undefined };
-  const v = verifyToken(storage, token);
+  const v = await verifyToken(storage, token);
   if (v.ok) return { ok: true, principal: v.principal };
   return v.reason === "suspended"
     ? { ok: false, status: 403, reason: "suspended" }
@@ -85,7 +85,11 @@ export const createHttpHandler =
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0];
     try {
-      if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, '{"status":"ok"}');
+      if (req.method === "GET" && path === "/healthz") {
+        return (await deps.storage.ping())
+          ? sendJson(res, 200, '{"status":"ok"}')
+          : sendJson(res, 503, '{"status":"unavailable","reason":"the database cannot be reached"}');
+      }
       if (req.method === "GET" && path === "/metrics") {
         const text = await deps.metrics.registry.metrics();
         res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
@@ -98,7 +102,7 @@ export const createHttpHandler =
         return sendJson(res, 503, '{"error":"the hub is shutting down; nothing was executed, retry shortly"}');
       }
       if (req.method === "POST" && path === "/rpc") {
-        const auth = checkBearer(deps.storage, req);
+        const auth = await checkBearer(deps.storage, req);
         if (!auth.ok) {
           const message =
             auth.status === 401 ? "The bearer token is invalid or was rotated." : "This agent is suspended.";

@@ -46,13 +46,13 @@ const RETENTION_BATCH = 10_000;
  * answer that died with that process: it fails as timed out, and its
  * initiator is told, as if the answer had not come in time (section 10.6).
  */
-const failOrphanedTasks = (storage: Storage): number => {
-  const orphans = storage.tasks.waiting();
+const failOrphanedTasks = async (storage: Storage, createdBefore: string): Promise<number> => {
+  const orphans = (await storage.tasks.waiting()).filter((rec) => rec.task.createdAt < createdBefore);
   const at = nowIso();
   for (const rec of orphans) {
-    storage.tasks.setStatus(rec.pk, "failed", { failureReason: "timeout", endedAt: at });
+    await storage.tasks.setStatus(rec.pk, "failed", { failureReason: "timeout", endedAt: at });
     const params: typeof Notifications.TaskFailed.params.Type = { taskId: rec.task.id, reason: "timeout" };
-    storage.events.append(
+    await storage.events.append(
       Notifications.TaskFailed.name,
       JSON.stringify(params),
       [rec.task.initiatorAgentId],
@@ -62,8 +62,21 @@ const failOrphanedTasks = (storage: Storage): number => {
   return orphans.length;
 };
 
+/**
+ * The tasks whose verdict nobody waits for any more. On the embedded file
+ * this hub is the only one, so at start every waiting task is an orphan. On
+ * PostgreSQL other nodes may be waiting for theirs: only a task older than
+ * the callback timeout (and a margin) is certainly orphaned, since its own
+ * node would have failed it by then, so the sweep also runs periodically.
+ */
+const orphanCutoff = (storage: Storage, config: Config, atStart: boolean): string =>
+  storage.engine === "sqlite" && atStart
+    ? nowIso()
+    : new Date(Date.now() - config.callbackTimeoutMs - ORPHAN_MARGIN_MS).toISOString();
+const ORPHAN_MARGIN_MS = 5000;
+
 /** Ensure the admin credential: the operator's token if given, else a generated one on first start. */
-const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
+const setUpAdmin = async (storage: Storage, config: Config): Promise<string | undefined> => {
   if (config.adminToken !== undefined) {
     const parsed = parseToken(config.adminToken);
     if (!parsed || parsed.kind !== "admin" || parsed.id !== ADMIN_ID) {
@@ -71,28 +84,34 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
         "SWITCHBOARD_ADMIN_TOKEN must look like sb_admin.admin.<secret of 32 or more URL-safe characters>",
       );
     }
-    installToken(storage, config.adminToken);
+    await installToken(storage, config.adminToken);
     return undefined;
   }
-  if (storage.credentials.get(ADMIN_ID)) return undefined;
+  if (await storage.credentials.get(ADMIN_ID)) return undefined;
   return issueToken(storage, "admin", ADMIN_ID);
 };
 
 export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
-  const storage = openStorage(config.db);
+  const storage = await openStorage(config.db, {
+    pollMs: config.pollMs,
+    poolSize: config.poolSize,
+    onFeedError: (err) => log.warn({ err }, "could not read the event log; retrying"),
+  });
   let generatedAdminToken: string | undefined;
   let orphans = 0;
   try {
-    generatedAdminToken = storage.db
-      .transaction(() => {
-        storage.apps.ensureDefault(nowIso());
-        orphans = failOrphanedTasks(storage);
+    const [setUp] = await storage.transactions.runAll([
+      async () => {
+        await storage.apps.ensureDefault(nowIso());
+        orphans = await failOrphanedTasks(storage, orphanCutoff(storage, config, true));
         return setUpAdmin(storage, config);
-      })
-      .immediate();
+      },
+    ]);
+    if (!setUp!.ok) throw setUp!.error;
+    generatedAdminToken = setUp!.value as string | undefined;
   } catch (err) {
-    storage.close();
+    await storage.close();
     throw err;
   }
 
@@ -105,7 +124,10 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     }
     return counts;
   });
-  const committer = new Committer(storage, createFanout(sessions, metrics), metrics, log);
+  const fanout = createFanout(sessions, metrics);
+  const committer = new Committer(storage, fanout, metrics, log);
+  // PostgreSQL: committed events reach this node's sockets from the log, whichever node wrote them.
+  storage.events.feed?.start(fanout);
   const callbacks = new AppCallbacks(sessions, metrics, {
     timeoutMs: config.callbackTimeoutMs,
     maxPendingPerApp: config.maxPendingCallbacks,
@@ -123,6 +145,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
+    isUnavailable: (err) => storage.isUnavailable(err),
   });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
@@ -137,16 +160,27 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       routes: actionRoutes({ storage, dispatcher }),
     }),
   );
-  server.on("upgrade", transport.onUpgrade);
+  server.on("upgrade", (req, socket, head) => {
+    transport.onUpgrade(req, socket, head).catch((err: unknown) => {
+      log.warn({ err }, "upgrade failed");
+      socket.destroy();
+    });
+  });
   server.on("clientError", (_err, socket) => socket.destroy());
   // POST /rpc calls are in flight like socket frames, until their response is done: a graceful close answers them too.
   server.on("request", (_req, res) => transport.track(new Promise((resolve) => res.once("close", resolve))));
 
   const sweep = () =>
     committer
-      .run(() => storage.events.expire(Date.now() - config.eventRetention, RETENTION_BATCH))
-      .then((dropped) => {
+      .run(async () => {
+        const dropped = await storage.events.expire(Date.now() - config.eventRetention, RETENTION_BATCH);
+        const failed =
+          storage.engine === "sqlite" ? 0 : await failOrphanedTasks(storage, orphanCutoff(storage, config, false));
+        return { dropped, failed };
+      })
+      .then(({ dropped, failed }) => {
         if (dropped > 0) log.info({ dropped }, "dropped events past retention");
+        if (failed > 0) log.warn({ tasks: failed }, "tasks left waiting by a node that stopped failed as timed out");
         if (dropped === RETENTION_BATCH) setImmediate(sweep);
       })
       .catch((err: unknown) => log.error({ err }, "retention sweep failed"));
@@ -165,7 +199,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
-  log.info({ url, db: config.db, version: VERSION }, "listening");
+  log.info({ url, db: storage.location, engine: storage.engine, version: VERSION }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -180,7 +214,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.closeAllConnections();
       await serverClosed;
       await committer.drained();
-      storage.close();
+      await storage.close();
       log.info("stopped");
     })());
 

@@ -66,6 +66,7 @@ export const deeperThan = (value: unknown, max: number): boolean => {
 /** Close codes the hub uses (PROTOCOL sections 1, 2, 6 and 10.5). */
 export const CloseCode = {
   goingAway: 1001,
+  internalError: 1011,
   unsupportedData: 1003,
   tooBig: 1009,
   slowConsumer: 4008,

@@ -40,6 +40,8 @@ export class Session {
   live = false;
   /** The highest event cursor sent on this socket. */
   lastCursor = 0;
+  /** Set by the fan-out when it passed over this socket because it was not live (see replayInto). */
+  missedLive = false;
   /** Agents whose presence this socket follows. */
   presence: ReadonlySet<string> = new Set();
   closed = false;

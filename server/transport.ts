@@ -10,6 +10,7 @@ import { checkBearer } from "./http.ts";
 import { CloseCode } from "./limits.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { replayInto } from "./replay.ts";
 import { Session } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
@@ -54,12 +55,13 @@ export class Transport {
     }
   }
 
-  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0];
     if (!this.accepting) return refuse(socket, 503, "Service Unavailable", '{"error":"the hub is shutting down"}');
     if (path !== "/ws") return refuse(socket, 404, "Not Found", '{"error":"WebSocket upgrades are served on /ws"}');
-    const auth = checkBearer(this.deps.storage, req);
+    const auth = await checkBearer(this.deps.storage, req);
+    if (socket.destroyed) return;
     if (!auth.ok) {
       const body = JSON.stringify({
         error: auth.reason === "suspended" ? "this agent is suspended" : "invalid or rotated token",
@@ -86,9 +88,23 @@ export class Transport {
     });
     sessions.add(session);
     if (principal) {
-      session.lastCursor = storage.events.current(principal.id);
+      // As in auth/connect: registered first, then the cursor read; a push passed over meanwhile is replayed.
       sessions.authenticate(session, principal);
-      session.live = true;
+      void storage.events.current(principal.id).then(
+        (cursor) => {
+          session.lastCursor = cursor;
+          if (!session.missedLive) session.live = true;
+          else {
+            replayInto(session, storage, metrics, cursor, Math.min(1024 * 1024, config.maxBufferedBytes / 4)).catch(
+              (err: unknown) => log.error({ err, connectionId: session.id }, "replay failed"),
+            );
+          }
+        },
+        (err: unknown) => {
+          log.warn({ err, connectionId: session.id }, "could not read the event log for a new socket");
+          session.close(CloseCode.internalError, "the hub could not read its event log; reconnect");
+        },
+      );
     }
     const authTimer = principal
       ? undefined

@@ -47,7 +47,7 @@ export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatc
     method: "actions/invoke" | "actions/batch",
     params: Record<string, unknown>,
   ): Promise<Answer | undefined> => {
-    const auth = checkBearer(deps.storage, req);
+    const auth = await checkBearer(deps.storage, req);
     if (!auth.ok) {
       fail(
         res,

@@ -260,7 +260,7 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   // ---- Phase 1: pipelined frames that must all be refused, with no state change.
   let frames = 0;
   let nextId = 0;
-  const before = fingerprint(t.hub.storage.db, { liveEventsOnly: true });
+  const before = await fingerprint(t.hub.storage, { liveEventsOnly: true });
   const phase1Start = performance.now();
   const perSocket = Math.ceil(options.pipelinedFrames / CALLERS.length);
   const WINDOW = 200;
@@ -359,7 +359,7 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   );
   const phase1Ms = performance.now() - phase1Start;
   say(`phase 1: ${frames} frames in ${Math.round(phase1Ms)} ms`);
-  const after = fingerprint(t.hub.storage.db, { liveEventsOnly: true });
+  const after = await fingerprint(t.hub.storage, { liveEventsOnly: true });
   if (after !== before) problems.push("phase 1 changed stored state although every frame was refused");
 
   function judge1(caller: Caller, sentObj: unknown, f: Frame, want: ReadonlyArray<string> | undefined): void {
@@ -381,7 +381,7 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   let calls = 0;
   const pairs = CALLERS.flatMap((c) => byCaller.get(c)!.map((m) => [c, m] as const));
   const phase2Start = performance.now();
-  const writes = countWrites(t.hub.storage.db);
+  const writes = countWrites(t.hub.storage.db!);
   let state = writes();
   for (let i = 0; i < options.sequentialCalls; i++) {
     // Every (caller, method) pair equally often.
