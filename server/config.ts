@@ -33,6 +33,11 @@ export const optionSpecs = {
   ),
   "heartbeat-ms": opt("duration", 30_000, "Interval of server pings; a peer that misses two pongs is dropped."),
   "auth-timeout-ms": opt("duration", 10_000, "A socket that has not authenticated by then is closed with 4401."),
+  "close-grace-ms": opt(
+    "duration",
+    2_000,
+    "Once the hub closes a socket, how long the peer has to answer the close handshake before the TCP connection is destroyed.",
+  ),
   "rate-limit": opt("integer", 10_000, "Requests per second per connection (token bucket refill rate)."),
   "rate-burst": opt("integer", 20_000, "Token bucket size: requests a connection may send at once."),
   "malformed-limit": opt(

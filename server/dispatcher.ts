@@ -88,6 +88,7 @@ export class Dispatcher {
 
   /** A text frame from a socket; answers are written to it. */
   async onFrame(session: Session, text: string): Promise<void> {
+    if (session.closed) return;
     const origin: Origin = { session, principal: undefined, after: [] };
     const answer = await this.onText(origin, text);
     if (answer !== undefined) session.send(answer);
@@ -136,6 +137,8 @@ export class Dispatcher {
     // Shutting down: a request not started now is never executed, so its caller may safely retry
     // elsewhere; answers to our callbacks still go through, so the calls in flight can finish.
     if (this.draining && "method" in m) return undefined;
+    // A batch item on a socket closed by an earlier item or meanwhile is not started.
+    if (origin.session?.closed) return undefined;
 
     if (!("method" in m)) {
       // An app answering a callback of ours.

@@ -9,6 +9,7 @@ export interface SessionLimits {
   readonly rateBurst: number;
   readonly malformedLimit: number;
   readonly malformedWindowMs: number;
+  readonly closeGraceMs: number;
 }
 
 /**
@@ -161,6 +162,12 @@ export class Session {
     return true;
   }
 
+  /**
+   * From here on the socket acts no more: frames still arriving are dropped
+   * (the transport checks `closed`), the session leaves every index
+   * (`onClose`), and a peer that does not answer the close handshake loses
+   * its TCP connection after --close-grace-ms rather than `ws`'s 30 s.
+   */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -168,5 +175,9 @@ export class Session {
     this.onClose(code);
     this.ws.close(code, reason);
     this.flush();
+    const ws = this.ws;
+    setTimeout(() => {
+      if (ws.readyState !== ws.CLOSED) ws.terminate();
+    }, this.limits.closeGraceMs).unref();
   }
 }

@@ -24,6 +24,8 @@ export class Sessions {
 
   /** Register an authenticated socket under its principal. */
   authenticate(session: Session, principal: AuthedPrincipal): void {
+    // A socket closed meanwhile (auth timeout) is in no index and must not enter one: nothing would remove it.
+    if (session.closed || !this.all.has(session)) return;
     session.principal = principal;
     let set = this.byPrincipal.get(principal.id);
     if (!set) {
@@ -62,6 +64,7 @@ export class Sessions {
 
   /** Replace a socket's presence subscriptions. */
   watch(session: Session, agentIds: ReadonlyArray<string>): void {
+    if (session.closed && agentIds.length > 0) return;
     for (const id of session.presence) {
       const set = this.watchers.get(id);
       set?.delete(session);

@@ -97,6 +97,8 @@ export class Transport {
         }, config.authTimeoutMs);
 
     ws.on("message", (data: RawData, isBinary: boolean) => {
+      // Closed by the hub (rotation, suspension, flood, slow consumer, auth timeout): nothing more is executed.
+      if (session.closed) return;
       if (isBinary) {
         session.close(CloseCode.unsupportedData, "text frames only: one JSON value per frame");
         return;
@@ -121,6 +123,7 @@ export class Transport {
   private forget(session: Session): void {
     this.deps.sessions.remove(session);
     this.deps.callbacks.dropSession(session);
+    session.principal = undefined;
   }
 
   private settle(): void {
