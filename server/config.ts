@@ -88,6 +88,40 @@ export const optionSpecs = {
     64,
     "Deepest nesting of objects and arrays accepted in params; deeper is InvalidParams.",
   ),
+  "max-batch": opt(
+    "integer",
+    100,
+    "Calls one JSON-RPC batch may hold; a larger batch is refused whole (InvalidRequest, nothing executed).",
+  ),
+  "max-answer-bytes": opt(
+    "bytes",
+    8 * 1024 * 1024,
+    "Largest answer to one frame or POST /rpc body, a batch's answers together; results past it are replaced by an error.",
+  ),
+  "max-issues": opt("integer", 20, "Issues listed in one InvalidParams answer; the first ones found are listed."),
+  "http-rate-limit": opt(
+    "integer",
+    10_000,
+    "HTTP POST requests per second per client address and per principal (token bucket refill rate).",
+  ),
+  "http-rate-burst": opt("integer", 20_000, "HTTP token bucket size, per client address and per principal."),
+  "headers-timeout-ms": opt("duration", 10_000, "How long a client may take to send an HTTP request's headers."),
+  "request-timeout-ms": opt(
+    "duration",
+    30_000,
+    "How long a client may take to send a whole HTTP request, body included.",
+  ),
+  "keep-alive-timeout-ms": opt("duration", 5_000, "How long an idle HTTP keep-alive connection is kept open."),
+  "max-connections": opt(
+    "integer",
+    50_000,
+    "TCP connections the hub holds at once (HTTP and WebSocket); past it new ones are dropped.",
+  ),
+  "max-unauthenticated": opt(
+    "integer",
+    1_000,
+    "WebSocket connections not yet authenticated the hub holds at once; one more upgrade is refused with 503.",
+  ),
 } as const;
 
 type Specs = typeof optionSpecs;

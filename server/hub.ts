@@ -123,10 +123,15 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
+    maxBatch: config.maxBatch,
+    maxAnswerBytes: config.maxAnswerBytes,
+    maxIssues: config.maxIssues,
   });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
+    // Node enforces the header and request timeouts on this tick (30 s by default).
+    { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.headersTimeoutMs)) },
     createHttpHandler({
       storage,
       dispatcher,
@@ -134,9 +139,17 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log,
       openrpc,
       maxBodyBytes: config.maxFrameBytes,
+      maxBufferedBytes: config.maxBufferedBytes,
+      rateLimit: config.httpRateLimit,
+      rateBurst: config.httpRateBurst,
       routes: actionRoutes({ storage, dispatcher }),
     }),
   );
+  // Slow or idle HTTP clients must not hold sockets for Node's defaults (60 s for headers, 5 min for a request).
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
   server.on("upgrade", transport.onUpgrade);
   server.on("clientError", (_err, socket) => socket.destroy());
   // POST /rpc calls are in flight like socket frames, until their response is done: a graceful close answers them too.

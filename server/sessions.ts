@@ -14,8 +14,15 @@ export class Sessions {
   private readonly byPrincipal = new Map<string, Set<Session>>();
   private readonly watchers = new Map<string, Set<Session>>();
 
+  private authed = 0;
+
   get size(): number {
     return this.all.size;
+  }
+
+  /** Sockets open but not (yet) authenticated. */
+  get unauthenticated(): number {
+    return this.all.size - this.authed;
   }
 
   add(session: Session): void {
@@ -33,6 +40,7 @@ export class Sessions {
       this.byPrincipal.set(principal.id, set);
     }
     set.add(session);
+    this.authed++;
     if (principal.type === "agent" && set.size === 1) this.announce(principal.id, "online");
   }
 
@@ -43,6 +51,7 @@ export class Sessions {
     if (!principal) return;
     const set = this.byPrincipal.get(principal.id);
     if (!set?.delete(session)) return;
+    this.authed--;
     if (set.size === 0) {
       this.byPrincipal.delete(principal.id);
       if (principal.type === "agent") this.announce(principal.id, "offline");

@@ -67,6 +67,14 @@ export class Transport {
       });
       return refuse(socket, auth.status, auth.status === 401 ? "Unauthorized" : "Forbidden", body);
     }
+    if (!auth.principal && this.deps.sessions.unauthenticated >= this.deps.config.maxUnauthenticated) {
+      return refuse(
+        socket,
+        503,
+        "Service Unavailable",
+        '{"error":"too many connections waiting to authenticate; retry shortly, or send Authorization: Bearer on the upgrade","reason":"too_many_unauthenticated"}',
+      );
+    }
     if (auth.principal && this.deps.sessions.count(auth.principal.id) >= this.deps.config.maxSocketsPerPrincipal) {
       return refuse(
         socket,
@@ -107,7 +115,10 @@ export class Transport {
       dispatcher
         .onFrame(session, rawText(data))
         .catch((err: unknown) => log.error({ err, connectionId: session.id }, "frame handling failed"))
-        .finally(() => this.settle());
+        .finally(() => {
+          session.holdWhileBacklogged(config.maxBufferedBytes / 4, config.maxBufferedBytes / 8);
+          this.settle();
+        });
     });
     ws.on("pong", () => this.missedPongs.set(session, 0));
     ws.on("error", (err) => log.debug({ err, connectionId: session.id }, "socket error"));

@@ -280,7 +280,8 @@ export class SchemaGen {
         set("unknown field", (cur) => withKey(cur, "zzUnknownField", 1));
         set("unknown __proto__ field", (cur) => withKey(cur, "__proto__", { polluted: "yes" }));
         set("unknown constructor field", (cur) => withKey(cur, "constructor", { prototype: { polluted: "yes" } }));
-        set("array for object", () => []);
+        // At the root, an empty array means "no params" (issue 9): break it with one that is not empty.
+        set("array for object", () => (path.length === 0 ? [{}] : []));
         set("string for object", () => "{}");
         for (const r of (s.required ?? []) as string[]) set(`missing ${r}`, (cur) => without(cur, r));
         for (const [k, ps] of Object.entries((s.properties ?? {}) as Record<string, Js>)) {
