@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
-import { openStorage, nowIso, type Storage } from "../storage/index.ts";
+import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { Committer } from "./committer.ts";
@@ -78,9 +78,30 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
   return issueToken(storage, "admin", ADMIN_ID);
 };
 
+/** Refuse to start on a SQLite file another hub has open; several nodes share PostgreSQL instead. */
+const lockDatabase = (file: string): (() => void) => {
+  if (file === ":memory:" || /^postgres(ql)?:\/\//.test(file)) return () => {};
+  const lock = takeHubLock(file);
+  if (lock.ok) return lock.release;
+  const who = lock.owner
+    ? `process ${lock.owner.pid} on ${lock.owner.host} (since ${lock.owner.startedAt})`
+    : "another process";
+  throw new ConfigError(
+    `${file} is in use by another hub: ${who} holds ${lock.lockFile}. One SQLite file serves one hub; stop that one, ` +
+      "or pick another --db. To run several hubs as one, start each with --db postgres://… (PROTOCOL section 11).",
+  );
+};
+
 export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
-  const storage = openStorage(config.db);
+  const unlock = lockDatabase(config.db);
+  let storage: Storage;
+  try {
+    storage = openStorage(config.db);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   let generatedAdminToken: string | undefined;
   let orphans = 0;
   try {
@@ -93,6 +114,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       .immediate();
   } catch (err) {
     storage.close();
+    unlock();
     throw err;
   }
 
@@ -173,6 +195,13 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.off("error", reject);
       resolve();
     });
+  }).catch((err: unknown) => {
+    // Not listening (port taken): give the file back, so that a corrected start is not refused.
+    clearInterval(sweeper);
+    transport.stopAccepting();
+    storage.close();
+    unlock();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -194,6 +223,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       await serverClosed;
       await committer.drained();
       storage.close();
+      unlock();
       log.info("stopped");
     })());
 
