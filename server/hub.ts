@@ -17,7 +17,7 @@ import { CloseCode } from "./limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
-import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
+import { ADMIN_ID, installToken, issueToken, parseToken, verifyToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
 
 export const VERSION: string = (
@@ -62,8 +62,15 @@ const failOrphanedTasks = (storage: Storage): number => {
   return orphans.length;
 };
 
-/** Ensure the admin credential: the operator's token if given, else a generated one on first start. */
-const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
+/**
+ * Ensure the admin credential. SWITCHBOARD_ADMIN_TOKEN is installed only when
+ * no admin credential exists yet (first start): a restart with the same
+ * variable must not undo an `admin/token/rotate` or `switchboard token
+ * rotate admin` made since. When the variable no longer matches the stored
+ * credential, the hub keeps the stored one and says so in its log.
+ */
+const setUpAdmin = (storage: Storage, config: Config, log: Logger): string | undefined => {
+  const stored = storage.credentials.get(ADMIN_ID) !== undefined;
   if (config.adminToken !== undefined) {
     const parsed = parseToken(config.adminToken);
     if (!parsed || parsed.kind !== "admin" || parsed.id !== ADMIN_ID) {
@@ -71,10 +78,19 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
         "SWITCHBOARD_ADMIN_TOKEN must look like sb_admin.admin.<secret of 32 or more URL-safe characters>",
       );
     }
-    installToken(storage, config.adminToken);
+    if (!stored) {
+      installToken(storage, config.adminToken);
+      return undefined;
+    }
+    if (!verifyToken(storage, config.adminToken).ok) {
+      log.warn(
+        "SWITCHBOARD_ADMIN_TOKEN differs from the stored admin token (it was rotated since); the stored one stays. " +
+          "To replace it, run switchboard token rotate admin, or call admin/token/rotate.",
+      );
+    }
     return undefined;
   }
-  if (storage.credentials.get(ADMIN_ID)) return undefined;
+  if (stored) return undefined;
   return issueToken(storage, "admin", ADMIN_ID);
 };
 
@@ -109,7 +125,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       .transaction(() => {
         storage.apps.ensureDefault(nowIso());
         orphans = failOrphanedTasks(storage);
-        return setUpAdmin(storage, config);
+        return setUpAdmin(storage, config, log);
       })
       .immediate();
   } catch (err) {
