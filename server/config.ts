@@ -22,6 +22,16 @@ const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: Readonl
 export const optionSpecs = {
   host: opt("string", "127.0.0.1", "Interface to listen on."),
   port: opt("integer", 7700, "Port to listen on (0 picks a free one)."),
+  "public-url": opt(
+    "string",
+    "",
+    "The URL clients use to reach the hub, when its host name is not --host (a proxy, a DNS name); requests naming another host are refused.",
+  ),
+  "allowed-origins": opt(
+    "string",
+    "",
+    "Comma-separated web origins (https://app.example) whose pages may open sockets and POST; same-origin pages and clients that send no Origin always may; * allows any.",
+  ),
   db: opt("string", "./data/switchboard.db", "SQLite database file; created with its folder if missing."),
   "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),

@@ -5,6 +5,7 @@ import type { Dispatcher } from "./dispatcher.ts";
 import type { OpenRpcText } from "./handlers/system.ts";
 import { KeyedBuckets } from "./limits.ts";
 import { rawIdsOf } from "./raw-id.ts";
+import { browserRefusal, type BrowserPolicy } from "./origin.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { verifyToken, type AuthedPrincipal } from "./tokens.ts";
@@ -20,6 +21,7 @@ export interface HttpDeps {
   /** Unsent answer bytes one HTTP connection may hold (pipelined requests included) before it is dropped. */
   readonly maxBufferedBytes: number;
   readonly rateLimit: number;
+  readonly browsers: BrowserPolicy;
   readonly rateBurst: number;
   /** Extra routes (the HTTP form of actions); answer true when handled. */
   readonly routes?: ReadonlyArray<Route>;
@@ -148,6 +150,8 @@ export const createHttpHandler = (deps: HttpDeps) => {
   });
   /** Rate by address, then the bearer token, then rate by principal: all before a body is read. */
   const gateOf = (req: IncomingMessage): Gate => {
+    const refusal = browserRefusal(req, deps.browsers);
+    if (refusal) return { ok: false, status: 403, error: wire("Forbidden", refusal, { reason: "origin" }) };
     const addressWait = byAddress.take(req.socket.remoteAddress ?? "unknown");
     if (addressWait > 0) return rateLimited(addressWait, "address");
     const auth = checkBearer(deps.storage, req);
@@ -186,7 +190,8 @@ export const createHttpHandler = (deps: HttpDeps) => {
     if (req.method === "POST" && path === "/rpc") {
       const g = gateOnce();
       if (!g.ok) {
-        if (g.status === 429) return sendJson(res, 429, rpcRefusal("null", g.error));
+        if (g.status === 429 || g.error.data.reason === "origin")
+          return sendJson(res, g.status, rpcRefusal("null", g.error));
         // A refused token still gets its request's id back when the body can be read (10.24).
         return sendJson(res, g.status, rpcRefusal(idOfBody(await body()), g.error));
       }

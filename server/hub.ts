@@ -180,6 +180,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       maxBufferedBytes: config.maxBufferedBytes,
       rateLimit: config.httpRateLimit,
       rateBurst: config.httpRateBurst,
+      browsers: config,
       routes: actionRoutes({ storage, dispatcher }),
     }),
   );

@@ -7,6 +7,7 @@ import type { AppCallbacks } from "./callbacks.ts";
 import type { Config } from "./config.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { checkBearer } from "./http.ts";
+import { browserRefusal } from "./origin.ts";
 import { CloseCode } from "./limits.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -59,6 +60,8 @@ export class Transport {
     const path = (req.url ?? "/").split("?")[0];
     if (!this.accepting) return refuse(socket, 503, "Service Unavailable", '{"error":"the hub is shutting down"}');
     if (path !== "/ws") return refuse(socket, 404, "Not Found", '{"error":"WebSocket upgrades are served on /ws"}');
+    const refusal = browserRefusal(req, this.deps.config);
+    if (refusal) return refuse(socket, 403, "Forbidden", JSON.stringify({ error: refusal, reason: "origin" }));
     const auth = checkBearer(this.deps.storage, req);
     if (!auth.ok) {
       const body = JSON.stringify({

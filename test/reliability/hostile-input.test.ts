@@ -185,7 +185,7 @@ describe("HTTP: pipelining, rate, tokens before bodies, timeouts", () => {
   it("refuses a bad bearer token on an action route before reading the body", async () => {
     // Headers announce a body that never comes: the refusal must not wait for it.
     const answer = await rawHttp(
-      `POST /api/actions/intent.create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sb_agent.agt_x.${"a".repeat(40)}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n`,
+      `POST /api/actions/intent.create HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sb_agent.agt_x.${"a".repeat(40)}\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n`,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 401/);
   });
