@@ -38,6 +38,12 @@ export class SchemaGen {
   }
 
   resolve(schema: Js): Js {
+    // The document writes a $ref with bounds beside it as allOf: [{$ref}] beside them (draft-07 ignores $ref's siblings).
+    const allOf = schema.allOf as Js[] | undefined;
+    if (Array.isArray(allOf) && allOf.length === 1 && typeof allOf[0]!.$ref === "string") {
+      const { allOf: _allOf, ...rest } = schema;
+      schema = { ...rest, $ref: allOf[0]!.$ref };
+    }
     if (typeof schema.$ref !== "string") return schema;
     const cached = this.resolved.get(schema);
     if (cached) return cached;
