@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
-import { openStorage, nowIso, type Storage } from "../storage/index.ts";
+import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { Committer } from "./committer.ts";
@@ -17,7 +17,7 @@ import { CloseCode } from "./limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
-import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
+import { ADMIN_ID, installToken, issueToken, parseToken, verifyToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
 
 export const VERSION: string = (
@@ -75,8 +75,15 @@ const orphanCutoff = (storage: Storage, config: Config, atStart: boolean): strin
     : new Date(Date.now() - config.callbackTimeoutMs - ORPHAN_MARGIN_MS).toISOString();
 const ORPHAN_MARGIN_MS = 5000;
 
-/** Ensure the admin credential: the operator's token if given, else a generated one on first start. */
-const setUpAdmin = async (storage: Storage, config: Config): Promise<string | undefined> => {
+/**
+ * Ensure the admin credential. SWITCHBOARD_ADMIN_TOKEN is installed only when
+ * no admin credential exists yet (first start): a restart with the same
+ * variable must not undo an `admin/token/rotate` or `switchboard token
+ * rotate admin` made since. When the variable no longer matches the stored
+ * credential, the hub keeps the stored one and says so in its log.
+ */
+const setUpAdmin = async (storage: Storage, config: Config, log: Logger): Promise<string | undefined> => {
+  const stored = (await storage.credentials.get(ADMIN_ID)) !== undefined;
   if (config.adminToken !== undefined) {
     const parsed = parseToken(config.adminToken);
     if (!parsed || parsed.kind !== "admin" || parsed.id !== ADMIN_ID) {
@@ -84,20 +91,50 @@ const setUpAdmin = async (storage: Storage, config: Config): Promise<string | un
         "SWITCHBOARD_ADMIN_TOKEN must look like sb_admin.admin.<secret of 32 or more URL-safe characters>",
       );
     }
-    await installToken(storage, config.adminToken);
+    if (!stored) {
+      await installToken(storage, config.adminToken);
+      return undefined;
+    }
+    if (!(await verifyToken(storage, config.adminToken)).ok) {
+      log.warn(
+        "SWITCHBOARD_ADMIN_TOKEN differs from the stored admin token (it was rotated since); the stored one stays. " +
+          "To replace it, run switchboard token rotate admin, or call admin/token/rotate.",
+      );
+    }
     return undefined;
   }
-  if (await storage.credentials.get(ADMIN_ID)) return undefined;
+  if (stored) return undefined;
   return issueToken(storage, "admin", ADMIN_ID);
+};
+
+/** Refuse to start on a SQLite file another hub has open; several nodes share PostgreSQL instead. */
+const lockDatabase = (file: string): (() => void) => {
+  if (file === ":memory:" || /^postgres(ql)?:\/\//.test(file)) return () => {};
+  const lock = takeHubLock(file);
+  if (lock.ok) return lock.release;
+  const who = lock.owner
+    ? `process ${lock.owner.pid} on ${lock.owner.host} (since ${lock.owner.startedAt})`
+    : "another process";
+  throw new ConfigError(
+    `${file} is in use by another hub: ${who} holds ${lock.lockFile}. One SQLite file serves one hub; stop that one, ` +
+      "or pick another --db. To run several hubs as one, start each with --db postgres://… (PROTOCOL section 11).",
+  );
 };
 
 export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
-  const storage = await openStorage(config.db, {
-    pollMs: config.pollMs,
-    poolSize: config.poolSize,
-    onFeedError: (err) => log.warn({ err }, "could not read the event log; retrying"),
-  });
+  const unlock = lockDatabase(config.db);
+  let storage: Storage;
+  try {
+    storage = await openStorage(config.db, {
+      pollMs: config.pollMs,
+      poolSize: config.poolSize,
+      onFeedError: (err) => log.warn({ err }, "could not read the event log; retrying"),
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   let generatedAdminToken: string | undefined;
   let orphans = 0;
   try {
@@ -105,13 +142,14 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       async () => {
         await storage.apps.ensureDefault(nowIso());
         orphans = await failOrphanedTasks(storage, orphanCutoff(storage, config, true));
-        return setUpAdmin(storage, config);
+        return setUpAdmin(storage, config, log);
       },
     ]);
     if (!setUp!.ok) throw setUp!.error;
     generatedAdminToken = setUp!.value as string | undefined;
   } catch (err) {
     await storage.close();
+    unlock();
     throw err;
   }
 
@@ -146,10 +184,15 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
     isUnavailable: (err) => storage.isUnavailable(err),
+    maxBatch: config.maxBatch,
+    maxAnswerBytes: config.maxAnswerBytes,
+    maxIssues: config.maxIssues,
   });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
+    // Node enforces the header and request timeouts on this tick (30 s by default).
+    { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.headersTimeoutMs)) },
     createHttpHandler({
       storage,
       dispatcher,
@@ -157,9 +200,18 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log,
       openrpc,
       maxBodyBytes: config.maxFrameBytes,
+      maxBufferedBytes: config.maxBufferedBytes,
+      rateLimit: config.httpRateLimit,
+      rateBurst: config.httpRateBurst,
+      browsers: config,
       routes: actionRoutes({ storage, dispatcher }),
     }),
   );
+  // Slow or idle HTTP clients must not hold sockets for Node's defaults (60 s for headers, 5 min for a request).
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
   server.on("upgrade", (req, socket, head) => {
     transport.onUpgrade(req, socket, head).catch((err: unknown) => {
       log.warn({ err }, "upgrade failed");
@@ -194,6 +246,13 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    // Not listening (port taken): give the file back, so that a corrected start is not refused.
+    clearInterval(sweeper);
+    transport.stopAccepting();
+    await storage.close();
+    unlock();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -215,6 +274,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       await serverClosed;
       await committer.drained();
       await storage.close();
+      unlock();
       log.info("stopped");
     })());
 

@@ -154,3 +154,4 @@ export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";
 export { encodeCursor, decodeCursor, page, type CursorKey } from "./paging.ts";
 export type * from "./actions/index.ts";
+export { takeHubLock, type HubLock, type LockOwner } from "./hub-lock.ts";

@@ -286,8 +286,9 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
           if (r < 0.55 || refusedMethods.length === 0) {
             const m = pick(allowed);
             const schema = m["x-params-schema"];
+            // An empty array is "no params" (issue 9, for the OpenRPC reference client); other non-objects are refused.
             if (rand() < 0.1)
-              return { obj: req(m.name, pick([[], "params", 7, null, true, [{}]])), want: ["InvalidParams"] };
+              return { obj: req(m.name, pick(["params", 7, null, true, [{}], [1]])), want: ["InvalidParams"] };
             const valid = drawer.draw(validOf(caller, m));
             const broken = gens.get(caller)!.breakOne(schema, valid, Math.floor(rand() * 1e6));
             if (!broken) return { obj: req(m.name, [valid]), want: ["InvalidParams"] };
