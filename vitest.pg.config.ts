@@ -13,6 +13,7 @@ export default defineConfig({
     exclude: [
       "test/storage/**",
       "test/reliability/backup.test.ts",
+      "test/reliability/one-hub.test.ts",
       "test/reliability/crash.test.ts",
       "test/reliability/fuzz.test.ts",
       "test/core/durability.test.ts",

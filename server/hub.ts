@@ -238,7 +238,8 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       .catch((err: unknown) => log.error({ err }, "retention sweep failed"));
   const sweeper = setInterval(sweep, RETENTION_SWEEP_MS);
   sweeper.unref();
-  void sweep();
+  // The first sweep finishes before the hub listens, so no client resumes into what it drops.
+  await sweep();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

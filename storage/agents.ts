@@ -46,10 +46,11 @@ export const makeAgents = (sql: Sql) => {
   const cardsOf = sql.prepare<[string], { id: string; card: string | null }>(
     `SELECT id, card FROM agents WHERE id IN (SELECT value FROM ${jsonEach(sql)})`,
   );
-  // after, query, like (twice), limit
+  // after, query, like (twice), limit. SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does the same.
+  const like = sql.engine === "sqlite" ? "LIKE" : "ILIKE";
   const list = sql.prepare<[string, string, string, string, number], AgentRow>(
     `SELECT ${columns} FROM agents
-     WHERE name > ? AND (CAST(? AS TEXT) = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
+     WHERE name > ? AND (CAST(? AS TEXT) = '' OR name ${like} ? ESCAPE '\\' OR display_name ${like} ? ESCAPE '\\')
      ORDER BY name LIMIT ?`,
   );
 

@@ -56,6 +56,9 @@ export interface ConversationListEntry {
   readonly unreadCount: number;
 }
 
+/** Advisory-lock keys of conversations' seq counters start here, away from other uses of advisory locks. */
+const SEQ_LOCK_SPACE = 2 ** 40;
+
 /** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served: owner, at ×3, pk, limit. */
 type ListParams<O> = [O, string | null, string | null, string | null, number, number];
 const AFTER_KEY = "(CAST(? AS TEXT) IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))";
@@ -119,8 +122,15 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
   );
   const setArchived = sql.prepare("UPDATE conversations SET archived_at = ?, updated_at = ? WHERE pk = ?");
   const touch = sql.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
-  const nextSeq = sql.prepare<[string, string, number], { last_seq: number }>(
-    "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
+  // PostgreSQL: cursors follow transaction ids (storage/postgres/events.ts), and a transaction gets its
+  // id at its first write. Taking an advisory lock on the conversation before that write (in the
+  // qualifier, before the row is touched) makes seq order and cursor order agree: the next sender gets
+  // its transaction id only after this one has committed. So this must be the first write of its job.
+  const nextSeq = sql.prepare<[string, string, number, ...number[]], { last_seq: number }>(
+    sql.engine === "sqlite"
+      ? "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq"
+      : `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ?
+         WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = '' RETURNING last_seq`,
   );
   const markRead = sql.prepare<[number, number, number, string]>(
     `UPDATE conversation_participants
@@ -233,7 +243,8 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
       await touch.run(at, pk);
     },
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
-    nextSeq: async (pk: number, at: string): Promise<number> => (await nextSeq.get(at, at, pk))!.last_seq,
+    nextSeq: async (pk: number, at: string): Promise<number> =>
+      (await (sql.engine === "sqlite" ? nextSeq.get(at, at, pk) : nextSeq.get(at, at, pk, pk)))!.last_seq,
     async markRead(pk: number, agentId: string, seq: number): Promise<void> {
       await markRead.run(seq, pk, pk, agentId);
     },
