@@ -25,7 +25,12 @@ interface Pending {
  * response frame. The answer is decoded strictly against the callback's
  * result schema; an error answer or a malformed one is `invalid`.
  */
+/** A callback made on another node's socket of the app (server/cluster.ts); set on a hub of several nodes. */
+export type RemoteCallback = (appId: string, def: CallbackDef, params: unknown) => Promise<CallbackOutcome<unknown>>;
+
 export class AppCallbacks {
+  /** Where a callback goes when this node holds no socket of the app. */
+  remote: RemoteCallback | undefined;
   private next = 0;
   private readonly pending = new Map<string, Pending>();
   private readonly perApp = new Map<string, number>();
@@ -45,6 +50,17 @@ export class AppCallbacks {
   ): Promise<CallbackOutcome<Schema.Schema.Type<R>>> {
     const session = this.pick(appId);
     const inFlight = this.perApp.get(appId) ?? 0;
+    if (!session && this.remote) {
+      return this.remote(appId, def as CallbackDef, params).then((outcome) => {
+        this.metrics.callbacks.inc({ method: def.name, outcome: outcome.ok ? "ok" : outcome.failure });
+        if (!outcome.ok) return outcome;
+        // Decoded on the node that made the call; decoded again here into this callback's types.
+        const decoded = this.decoder(def)(outcome.result);
+        return decoded.ok
+          ? { ok: true as const, result: decoded.value as Schema.Schema.Type<R> }
+          : { ok: false as const, failure: "invalid" as const };
+      });
+    }
     if (!session || inFlight >= this.limits.maxPendingPerApp) {
       this.metrics.callbacks.inc({ method: def.name, outcome: "app_unreachable" });
       return Promise.resolve({ ok: false, failure: "app_unreachable" });

@@ -13,14 +13,14 @@ import {
 import type { AppCallbacks } from "./callbacks.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import { deeperThan } from "./limits.ts";
+import { CloseCode, deeperThan } from "./limits.ts";
 import { lossyId, rawIdsOf } from "./raw-id.ts";
 import { Serialized, type Call, type Implementation } from "./rpc.ts";
 
 /** What Unavailable tells a client to wait before retrying. */
 const UNAVAILABLE_RETRY_MS = 1000;
 import type { Session } from "./session.ts";
-import type { AuthedPrincipal } from "./tokens.ts";
+import type { AuthedPrincipal, Standing } from "./tokens.ts";
 
 type Id = string | number | null;
 type Answer = { ok: true; result: unknown } | { ok: false; error: WireError };
@@ -53,6 +53,10 @@ export interface DispatchLimits {
   readonly maxIssues: number;
   /** Whether an error thrown by a handler means the database is unreachable (Unavailable, not Internal). */
   readonly isUnavailable?: (error: unknown) => boolean;
+  /** Whether an error is the database refusing a value of the caller's (InvalidParams, not Internal). */
+  readonly refusesInput?: (error: unknown) => boolean;
+  /** Several nodes: whether a socket's principal still stands, asked before each of its calls. */
+  readonly standing?: (principalId: string, credential: Buffer) => Promise<Standing>;
 }
 const defaultDispatchLimits: DispatchLimits = {
   maxJsonDepth: 64,
@@ -257,9 +261,12 @@ export class Dispatcher {
     try {
       return await this.dispatch(origin, method, params, hasParams);
     } catch (error) {
-      this.log.error({ err: error, method }, "call failed outside its handler");
-      this.metrics.requests.inc({ method: this.table.has(method) ? method : "unknown", outcome: "Internal" });
-      return { ok: false, error: rpcError("Internal").toWire() };
+      const wire = this.thrown(error, method, "call failed outside its handler");
+      this.metrics.requests.inc({
+        method: this.table.has(method) ? method : "unknown",
+        outcome: String(wire.data.tag),
+      });
+      return { ok: false, error: wire };
     }
   }
 
@@ -296,6 +303,26 @@ export class Dispatcher {
       return fail(
         errorOf("MethodNotFound", `${method} is not available to ${principal.type} principals; see rpc.discover.`),
       );
+    }
+    if (session?.principal && session.credential && this.limits.standing) {
+      const standing = await this.limits.standing(session.principal.id, session.credential);
+      if (standing !== "ok") {
+        // Rotated or suspended through another node: this socket goes as it would have there.
+        const rotated = standing === "rotated";
+        origin.after.push(() =>
+          session.close(
+            rotated ? CloseCode.unauthorized : CloseCode.forbidden,
+            rotated ? "token rotated" : "agent suspended",
+          ),
+        );
+        return fail(
+          rotated
+            ? errorOf("Unauthorized", "The token was rotated; get a new one from an admin.", {
+                reason: "invalid_token",
+              })
+            : errorOf("Forbidden", "This agent is suspended; an admin must unsuspend it.", { reason: "suspended" }),
+        );
+      }
     }
     if (!session && entry.def.socketOnly) {
       return fail(
@@ -344,12 +371,24 @@ export class Dispatcher {
       return { ok: true, result };
     } catch (error) {
       if (isRpcError(error)) return fail(error.toWire());
-      if (this.limits.isUnavailable?.(error)) {
-        this.log.warn({ err: error, method }, "database unreachable");
-        return fail(rpcError("Unavailable", { retryAfterMs: UNAVAILABLE_RETRY_MS }).toWire());
-      }
-      this.log.error({ err: error, method }, "handler failed");
-      return fail(rpcError("Internal").toWire());
+      return fail(this.thrown(error, method, "handler failed"));
     }
+  }
+
+  /** What a client hears of an error that is not a protocol error: the database's, or Internal. */
+  private thrown(error: unknown, method: string, where: string): WireError {
+    if (this.limits.refusesInput?.(error)) {
+      return errorOf(
+        "InvalidParams",
+        "A string holds the NUL character (\\u0000), which this hub's database (PostgreSQL) cannot store; remove it.",
+        { issues: [{ path: [], message: "contains the NUL character" }] },
+      );
+    }
+    if (this.limits.isUnavailable?.(error)) {
+      this.log.warn({ err: error, method }, "database unreachable");
+      return rpcError("Unavailable", { retryAfterMs: UNAVAILABLE_RETRY_MS }).toWire();
+    }
+    this.log.error({ err: error, method }, where);
+    return rpcError("Internal").toWire();
   }
 }

@@ -29,7 +29,7 @@ export interface HttpDeps {
 
 /** Who is calling, once the request passed the gate (rate by address, bearer token, rate by principal). */
 export type Gate =
-  | { readonly ok: true; readonly principal: AuthedPrincipal | undefined }
+  | { readonly ok: true; readonly principal: AuthedPrincipal | undefined; readonly secretHash?: Buffer }
   | { readonly ok: false; readonly status: number; readonly error: WireError };
 
 export type Route = (
@@ -78,7 +78,7 @@ export const bearerOf = (req: IncomingMessage): string | undefined => {
 };
 
 export type BearerCheck =
-  | { readonly ok: true; readonly principal: AuthedPrincipal | undefined }
+  | { readonly ok: true; readonly principal: AuthedPrincipal | undefined; readonly secretHash?: Buffer }
   | { readonly ok: false; readonly status: 401 | 403; readonly reason: string };
 
 /** No header: anonymous. A header with a bad token: 401; a suspended agent: 403. */
@@ -86,7 +86,7 @@ export const checkBearer = async (storage: Storage, req: IncomingMessage): Promi
   const token = bearerOf(req);
   if (token === undefined) return { ok: true, principal: undefined };
   const v = await verifyToken(storage, token);
-  if (v.ok) return { ok: true, principal: v.principal };
+  if (v.ok) return { ok: true, principal: v.principal, secretHash: v.secretHash };
   return v.reason === "suspended"
     ? { ok: false, status: 403, reason: "suspended" }
     : { ok: false, status: 401, reason: "invalid_token" };

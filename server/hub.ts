@@ -5,6 +5,7 @@ import { Notifications } from "../protocol/index.ts";
 import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
+import { ClusterLink } from "./cluster.ts";
 import { Committer } from "./committer.ts";
 import { ConfigError, type Config } from "./config.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -17,7 +18,7 @@ import { CloseCode } from "./limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
-import { ADMIN_ID, installToken, issueToken, parseToken, verifyToken } from "./tokens.ts";
+import { ADMIN_ID, installToken, issueToken, parseToken, standingOf, verifyToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
 
 export const VERSION: string = (
@@ -184,6 +185,8 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
     isUnavailable: (err) => storage.isUnavailable(err),
+    refusesInput: (err) => storage.refusesInput(err),
+    ...(storage.cluster ? { standing: (id: string, credential: Buffer) => standingOf(storage, id, credential) } : {}),
     maxBatch: config.maxBatch,
     maxAnswerBytes: config.maxAnswerBytes,
     maxIssues: config.maxIssues,
@@ -240,6 +243,11 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   sweeper.unref();
   // The first sweep finishes before the hub listens, so no client resumes into what it drops.
   await sweep();
+  // Several nodes: presence, closes and callbacks across them (server/cluster.ts).
+  const link = storage.cluster
+    ? new ClusterLink(storage.cluster, sessions, callbacks, config.callbackTimeoutMs, log)
+    : undefined;
+  await link?.start();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -251,6 +259,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     // Not listening (port taken): give the file back, so that a corrected start is not refused.
     clearInterval(sweeper);
     transport.stopAccepting();
+    await link?.stop();
     await storage.close();
     unlock();
     throw err;
@@ -274,6 +283,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.closeAllConnections();
       await serverClosed;
       await committer.drained();
+      await link?.stop();
       await storage.close();
       unlock();
       log.info("stopped");

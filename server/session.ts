@@ -37,6 +37,8 @@ const tcpOf = (ws: WebSocket): Duplex | undefined => (ws as unknown as { _socket
  */
 export class Session {
   principal: AuthedPrincipal | undefined;
+  /** The hash of the credential the socket authenticated with (see standingOf). */
+  credential: Buffer | undefined;
   /** Pushed events go out only when live; a resuming socket first catches up from the log. */
   live = false;
   /** The highest event cursor sent on this socket. */

@@ -9,7 +9,25 @@ const presenceFrame = (agentId: string, status: "online" | "offline") =>
  * has at least one authenticated socket. Presence is not logged; it goes only
  * to the sockets subscribed to the agent, once per real change.
  */
+/**
+ * Where presence and closes go beyond this node. On one node, nothing: a
+ * principal's first and last socket decide its presence here. On several
+ * (server/cluster.ts), the cluster decides, and tells every node.
+ */
+export interface SessionsLink {
+  /** This node's first socket of the principal opened. */
+  opened(principalId: string, type: AuthedPrincipal["type"]): void;
+  /** This node's last socket of the principal closed. */
+  closed(principalId: string, type: AuthedPrincipal["type"]): void;
+  /** The principal's sockets on the other nodes must close too. */
+  close(principalId: string, code: number, reason: string): void;
+  /** Of these agents, those online on another node. */
+  onlineElsewhere(agentIds: ReadonlyArray<string>): Promise<ReadonlySet<string>>;
+}
+
 export class Sessions {
+  /** Set on a hub of several nodes. */
+  link: SessionsLink | undefined;
   private readonly all = new Set<Session>();
   private readonly byPrincipal = new Map<string, Set<Session>>();
   private readonly watchers = new Map<string, Set<Session>>();
@@ -30,10 +48,11 @@ export class Sessions {
   }
 
   /** Register an authenticated socket under its principal. */
-  authenticate(session: Session, principal: AuthedPrincipal): void {
+  authenticate(session: Session, principal: AuthedPrincipal, credential?: Buffer): void {
     // A socket closed meanwhile (auth timeout) is in no index and must not enter one: nothing would remove it.
     if (session.closed || !this.all.has(session)) return;
     session.principal = principal;
+    session.credential = credential;
     let set = this.byPrincipal.get(principal.id);
     if (!set) {
       set = new Set();
@@ -41,7 +60,10 @@ export class Sessions {
     }
     set.add(session);
     this.authed++;
-    if (principal.type === "agent" && set.size === 1) this.announce(principal.id, "online");
+    if (set.size === 1) {
+      if (this.link) this.link.opened(principal.id, principal.type);
+      else if (principal.type === "agent") this.announce(principal.id, "online");
+    }
   }
 
   remove(session: Session): void {
@@ -54,7 +76,8 @@ export class Sessions {
     this.authed--;
     if (set.size === 0) {
       this.byPrincipal.delete(principal.id);
-      if (principal.type === "agent") this.announce(principal.id, "offline");
+      if (this.link) this.link.closed(principal.id, principal.type);
+      else if (principal.type === "agent") this.announce(principal.id, "offline");
     }
   }
 
@@ -69,6 +92,14 @@ export class Sessions {
 
   isOnline(agentId: string): boolean {
     return this.byPrincipal.has(agentId);
+  }
+
+  /** Of these agents, those online on this node or, on several nodes, on any. */
+  async onlineAmong(agentIds: ReadonlyArray<string>): Promise<ReadonlySet<string>> {
+    const here = agentIds.filter((id) => this.byPrincipal.has(id));
+    if (!this.link || here.length === agentIds.length) return new Set(here);
+    const elsewhere = await this.link.onlineElsewhere(agentIds.filter((id) => !this.byPrincipal.has(id)));
+    return new Set([...here, ...elsewhere]);
   }
 
   /** Replace a socket's presence subscriptions. */
@@ -90,8 +121,14 @@ export class Sessions {
     }
   }
 
-  /** Close every socket of a principal (rotation, suspension). */
+  /** Close every socket of a principal (rotation, suspension), on every node. */
   closePrincipal(principalId: string, code: number, reason: string): void {
+    this.closeHere(principalId, code, reason);
+    this.link?.close(principalId, code, reason);
+  }
+
+  /** Close the principal's sockets on this node. */
+  closeHere(principalId: string, code: number, reason: string): void {
     for (const s of [...(this.byPrincipal.get(principalId) ?? [])]) s.close(code, reason);
   }
 
@@ -99,7 +136,8 @@ export class Sessions {
     return this.all.values();
   }
 
-  private announce(agentId: string, status: "online" | "offline"): void {
+  /** Tell this node's sockets that follow the agent. */
+  announce(agentId: string, status: "online" | "offline"): void {
     const set = this.watchers.get(agentId);
     if (!set) return;
     const frame = presenceFrame(agentId, status);

@@ -40,7 +40,8 @@ export const installToken = async (storage: Storage, token: string): Promise<boo
 const DUMMY = hashSecret("no such principal");
 
 export type Verified =
-  | { readonly ok: true; readonly principal: AuthedPrincipal }
+  /** `secretHash`: the credential the token matched, kept by a socket to see later whether it still stands. */
+  | { readonly ok: true; readonly principal: AuthedPrincipal; readonly secretHash: Buffer }
   | { readonly ok: false; readonly reason: "invalid" | "suspended" };
 
 /**
@@ -53,25 +54,26 @@ export const verifyToken = async (storage: Storage, token: string): Promise<Veri
   const stored = await storage.credentials.get(parsed.id);
   const matches = timingSafeEqual(stored?.secretHash ?? DUMMY, hashSecret(parsed.secret));
   if (!stored || !matches || stored.kind !== parsed.kind) return { ok: false, reason: "invalid" };
+  const { secretHash } = stored;
   switch (parsed.kind) {
     case "admin":
-      return { ok: true, principal: { type: "admin", id: ADMIN_ID } };
+      return { ok: true, principal: { type: "admin", id: ADMIN_ID }, secretHash };
     case "agent": {
       const agent = await storage.agents.get(parsed.id);
       if (!agent) return { ok: false, reason: "invalid" };
       if (agent.status === "suspended") return { ok: false, reason: "suspended" };
-      return { ok: true, principal: { type: "agent", id: agent.id, name: agent.name } };
+      return { ok: true, principal: { type: "agent", id: agent.id, name: agent.name }, secretHash };
     }
     case "app": {
       const app = await storage.apps.get(parsed.id);
       return app
-        ? { ok: true, principal: { type: "app", id: app.app.id, name: app.app.name } }
+        ? { ok: true, principal: { type: "app", id: app.app.id, name: app.app.name }, secretHash }
         : { ok: false, reason: "invalid" };
     }
     case "user": {
       const user = await storage.users.get(parsed.id);
       return user
-        ? { ok: true, principal: { type: "user", id: user.id, name: user.name } }
+        ? { ok: true, principal: { type: "user", id: user.id, name: user.name }, secretHash }
         : { ok: false, reason: "invalid" };
     }
   }
@@ -89,4 +91,18 @@ export const wirePrincipal = (p: AuthedPrincipal): Principal => {
     case "admin":
       return { type: "admin" };
   }
+};
+
+export type Standing = "ok" | "rotated" | "suspended";
+
+/**
+ * Whether a socket's principal still stands: its credential is the one the
+ * socket authenticated with, and an agent is not suspended. On several
+ * nodes this is asked before every call, so that a rotation or suspension
+ * made through another node decides the next call here too (section 11).
+ */
+export const standingOf = async (storage: Storage, principalId: string, secretHash: Buffer): Promise<Standing> => {
+  const now = await storage.credentials.standing(principalId);
+  if (!now || !timingSafeEqual(now.secretHash, secretHash)) return "rotated";
+  return now.suspended ? "suspended" : "ok";
 };

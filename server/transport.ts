@@ -88,10 +88,10 @@ export class Transport {
         '{"error":"too many sockets for this principal","reason":"too_many_sockets"}',
       );
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, auth.principal));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, auth.principal, auth.secretHash));
   };
 
-  private onConnection(ws: WebSocket, principal: AuthedPrincipal | undefined): void {
+  private onConnection(ws: WebSocket, principal: AuthedPrincipal | undefined, credential?: Buffer): void {
     const { config, sessions, dispatcher, callbacks, metrics, log, storage } = this.deps;
     const session: Session = new Session(`conn_${connectionId()}`, ws, config, (code) => {
       metrics.closes.inc({ code: String(code) });
@@ -100,7 +100,7 @@ export class Transport {
     sessions.add(session);
     if (principal) {
       // As in auth/connect: registered first, then the cursor read; a push passed over meanwhile is replayed.
-      sessions.authenticate(session, principal);
+      sessions.authenticate(session, principal, credential);
       void storage.events.current(principal.id).then(
         (cursor) => {
           session.lastCursor = cursor;

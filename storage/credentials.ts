@@ -11,7 +11,16 @@ export const makeCredentials = (sql: Sql) => {
   const get = sql.prepare<[string], { kind: PrincipalKind; secret_hash: Buffer }>(
     "SELECT kind, secret_hash FROM credentials WHERE principal_id = ?",
   );
+  const standing = sql.prepare<[string], { secret_hash: Buffer; status: string | null }>(
+    `SELECT c.secret_hash, a.status FROM credentials c LEFT JOIN agents a ON a.id = c.principal_id
+     WHERE c.principal_id = ?`,
+  );
   return {
+    /** The principal's credential, and whether it is a suspended agent, in one read. */
+    async standing(principalId: string): Promise<{ secretHash: Buffer; suspended: boolean } | undefined> {
+      const r = await standing.get(principalId);
+      return r && { secretHash: r.secret_hash, suspended: r.status === "suspended" };
+    },
     async set(principalId: string, kind: PrincipalKind, secretHash: Buffer, at: string): Promise<void> {
       await upsert.run(principalId, kind, secretHash, at);
     },

@@ -13,6 +13,8 @@ import { PostgresSql, sqliteSql, type Engine, type Sql } from "./sql.ts";
 import { postgresTransactions, sqliteTransactions, type Transactions } from "./transactions.ts";
 import { connectPostgres, isPostgresUrl, migratePostgres, redactUrl, type PostgresOptions } from "./postgres/open.ts";
 import { makePostgresEvents, type FeedOptions } from "./postgres/events.ts";
+import { makePostgresCluster } from "./postgres/cluster.ts";
+import type { Cluster } from "./cluster.ts";
 
 /** One module per aggregate, each a set of plain async functions over the engine's SQL. */
 const makeModules = (sql: Sql, caches: TxCaches, events: EventLog) => {
@@ -41,8 +43,12 @@ export interface Storage extends ReturnType<typeof makeModules> {
   readonly location: string;
   readonly caches: TxCaches;
   readonly transactions: Transactions;
+  /** What the nodes of a hub on PostgreSQL share besides the data; undefined on the embedded file (one node). */
+  readonly cluster: Cluster | undefined;
   /** Whether an error means the database cannot be reached right now (Unavailable, not Internal). */
   isUnavailable(err: unknown): boolean;
+  /** Whether an error is the engine refusing a value of the caller's (PostgreSQL: NUL in text): InvalidParams. */
+  refusesInput(err: unknown): boolean;
   /** Whether the database answers now (GET /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -70,9 +76,11 @@ export const fromDb = (db: Db, location = db.name): Storage => {
     ...makeModules(sql, caches, makeEvents(db, caches)),
     engine: "sqlite",
     location,
+    cluster: undefined,
     caches,
     transactions: sqliteTransactions(db, caches),
     isUnavailable: () => false,
+    refusesInput: () => false,
     ping: () => Promise.resolve(db.open),
     close: () => {
       db.close();
@@ -106,6 +114,9 @@ const UNAVAILABLE_CODES = new Set([
   "53300", // too_many_connections
 ]);
 
+/** PostgreSQL cannot store the NUL character in text: the one input it refuses that SQLite takes. */
+const NUL_IN_TEXT = new Set(["22021", "22P05"]);
+
 const openPostgresStorage = async (url: string, options: StorageOptions): Promise<Storage> => {
   const pool = connectPostgres(url, options);
   try {
@@ -122,10 +133,13 @@ const openPostgresStorage = async (url: string, options: StorageOptions): Promis
     ...makeModules(sql, caches, events),
     engine: "postgres",
     location: redactUrl(url),
+    cluster: makePostgresCluster(sql, feed),
     caches,
     transactions: postgresTransactions(sql),
     isUnavailable: (err) =>
       typeof err === "object" && err !== null && "code" in err && UNAVAILABLE_CODES.has(String(err.code)),
+    refusesInput: (err) =>
+      typeof err === "object" && err !== null && "code" in err && NUL_IN_TEXT.has(String(err.code)),
     ping: () =>
       pool.unsafe("SELECT 1").then(
         () => true,
@@ -149,6 +163,7 @@ export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";
 export type { LoggedEvent, Emitted, EventLog, EventFeed, LogPosition } from "./events.ts";
 export type { Outcome, Transactions } from "./transactions.ts";
 export type { Engine } from "./sql.ts";
+export type { Cluster, ControlMessage, ForwardedCall } from "./cluster.ts";
 export type { AgentWithCard } from "./agents.ts";
 export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";

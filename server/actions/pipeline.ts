@@ -250,6 +250,8 @@ export const createPipeline = (hub: HubContext) => {
         const failure = await appAuthority(storage, app, a.action.entry.capability, actor.userId);
         if (failure) return raise(failure.tag, failure.data as never, failure.message);
       }
+      const key = a.request.idempotencyKey;
+      if (key !== undefined) await storage.actions.idempotency.claim(a.invoker.id, key);
       const earlier = await replayed(a);
       if (earlier) return earlier.result;
       await spend(confirmationId);

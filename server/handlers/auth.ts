@@ -50,7 +50,7 @@ export const authHandlers = (hub: HubContext) => [
     // before this connection) or marked missed, and then replayed from the log.
     session.live = false;
     session.missedLive = false;
-    hub.sessions.authenticate(session, principal);
+    hub.sessions.authenticate(session, principal, verified.secretHash);
     const cursor = await events.current(principal.id);
     session.lastCursor = cursor;
     const after = resumeAfter ?? (session.missedLive ? cursor : undefined);

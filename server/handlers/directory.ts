@@ -21,10 +21,11 @@ export const directoryHandlers = (hub: HubContext) => [
     const ids = [...new Set(p.agentIds)];
     await requireAgents(hub.storage, ids, raise);
     if (session) hub.sessions.watch(session, ids);
+    const online = await hub.sessions.onlineAmong(ids);
     return {
       statuses: ids.map((agentId: AgentId) => ({
         agentId,
-        status: hub.sessions.isOnline(agentId) ? ("online" as const) : ("offline" as const),
+        status: online.has(agentId) ? ("online" as const) : ("offline" as const),
       })),
     };
   }),

@@ -36,7 +36,18 @@ export const makeIdempotency = (sql: Sql) => {
        (SELECT principal, key FROM idempotency_keys WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${PURGE_BATCH})`,
   );
 
+  // PostgreSQL: a transaction-scoped advisory lock on (principal, key), so two nodes running the same key
+  // take turns, and the second finds the first one's stored response. SQLite has one writer: nothing to do.
+  const claim =
+    sql.engine === "postgres"
+      ? sql.prepare<[string]>("SELECT pg_advisory_xact_lock(hashtextextended(?, 7700))::text AS locked")
+      : undefined;
+
   return {
+    /** Inside a write: make concurrent calls with the same (principal, key) wait for this one to commit. */
+    async claim(principal: string, key: string): Promise<void> {
+      await claim?.get(JSON.stringify([principal, key]));
+    },
     async get(principal: string, key: string, nowMs: number): Promise<StoredResponse | undefined> {
       const r = await get.get(principal, key, nowMs);
       return (

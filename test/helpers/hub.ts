@@ -28,7 +28,7 @@ export interface Made<T> {
  * it and starts it again on the same database.
  */
 export class TestHub {
-  readonly adminToken = `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
+  readonly adminToken: string;
   readonly dir = mkdtempSync(join(tmpdir(), "sb-test-"));
   readonly dbFile = join(this.dir, "hub.db");
   /** What the hub's --db is: the SQLite file, or the URL of this hub's own PostgreSQL database. */
@@ -38,7 +38,9 @@ export class TestHub {
   private readonly sockets = new Set<RawSocket>();
   private adminClient: SwitchboardClient | undefined;
 
-  private constructor(private overrides: Partial<Config>) {}
+  private constructor(private overrides: Partial<Config>) {
+    this.adminToken = overrides.adminToken ?? `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
+  }
 
   static async start(overrides: Partial<Config> = {}): Promise<TestHub> {
     const t = new TestHub(overrides);
