@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
 import { openStorage, nowIso, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
+import { a2aEdge, A2aBell } from "./a2a/index.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { Committer } from "./committer.ts";
 import { ConfigError, type Config } from "./config.ts";
@@ -87,6 +88,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     generatedAdminToken = storage.db
       .transaction(() => {
         storage.apps.ensureDefault(nowIso());
+        storage.a2a.ensureApp(nowIso());
         orphans = failOrphanedTasks(storage);
         return setUpAdmin(storage, config);
       })
@@ -105,7 +107,18 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     }
     return counts;
   });
-  const committer = new Committer(storage, createFanout(sessions, metrics), metrics, log);
+  const fanout = createFanout(sessions, metrics);
+  // The A2A edge's streams learn of committed events addressed to their a2a-clients (server/a2a/bell.ts).
+  const a2aBell = new A2aBell();
+  const committer = new Committer(
+    storage,
+    (events) => {
+      fanout(events);
+      a2aBell.onCommitted(events);
+    },
+    metrics,
+    log,
+  );
   const callbacks = new AppCallbacks(sessions, metrics, {
     timeoutMs: config.callbackTimeoutMs,
     maxPendingPerApp: config.maxPendingCallbacks,
@@ -124,6 +137,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
   });
+  const a2a = a2aEdge(hub, a2aBell);
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
@@ -134,7 +148,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log,
       openrpc,
       maxBodyBytes: config.maxFrameBytes,
-      routes: actionRoutes({ storage, dispatcher }),
+      routes: [...actionRoutes({ storage, dispatcher }), a2a.route],
     }),
   );
   server.on("upgrade", transport.onUpgrade);
@@ -173,6 +187,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log.info("shutting down");
       clearInterval(sweeper);
       transport.stopAccepting();
+      a2a.close();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await transport.idle(config.shutdownGraceMs);
       await committer.drained();

@@ -9,6 +9,7 @@ import { makeConversations } from "./conversations.ts";
 import { makeMessages } from "./messages.ts";
 import { makeEvents } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
+import { makeA2a } from "./a2a.ts";
 
 /**
  * The hub's storage: one module per aggregate, each a set of plain
@@ -30,6 +31,7 @@ export const fromDb = (db: Db, caches = new TxCaches(db), tasks = makeTasks(db, 
   messages: makeMessages(db),
   events: makeEvents(db, caches),
   actions: makeActionStorage(db),
+  a2a: makeA2a(db),
   close: () => db.close(),
 });
 
@@ -37,6 +39,7 @@ export type Storage = ReturnType<typeof fromDb>;
 
 export { openDb, migrate, listMigrations, type Db } from "./db.ts";
 export { DEFAULT_APP_ID, type AppRecord } from "./apps.ts";
+export { A2A_APP_ID, type A2aCardRow, type A2aTaskRow, type A2aMessageRow } from "./a2a.ts";
 export type { TaskRecord, Membership } from "./tasks.ts";
 export type { ConversationRecord, ConversationListEntry, ConversationPlace, SendContext } from "./conversations.ts";
 export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";
