@@ -33,6 +33,7 @@ describe("A2A edge, through the official A2A client", () => {
       received.push(message);
       const text = textOfHub(message);
       if (text.startsWith("echo:")) void reply(message, [{ type: "text", text: `you said ${text.slice(5)}` }]);
+      if (text === "slow") void reply(message, [{ type: "text", text: "first" }, statusPart("working")]);
       if (text === "write three") {
         void reply(
           message,
@@ -90,5 +91,103 @@ describe("A2A edge, through the official A2A client", () => {
     off();
     const sb = await s.agent.client.call("task/get", { taskId: taskId as never });
     expect(sb.task.status).toBe("closed");
+  });
+
+  const immediately = (text: string, more: Parameters<typeof userMessage>[1] = {}) => ({
+    ...request(userMessage(text, more)),
+    configuration: {
+      acceptedOutputModes: [],
+      taskPushNotificationConfig: undefined,
+      historyLength: undefined,
+      returnImmediately: true,
+    },
+  });
+  const asTask = <T>(r: T) => r as Extract<T, { status?: unknown }>;
+
+  it("cancels a task: the agent is told (task/closed), and the task takes no more messages", async () => {
+    const task = asTask(await s.client.sendMessage(immediately("please hold")));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_SUBMITTED);
+    const told = s.agent.client.once("task/closed", (p) => p.task.id === task.id);
+    const canceled = await s.client.cancelTask({ tenant: "", id: task.id, metadata: undefined });
+    expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect((await told).task.status).toBe("closed");
+    await expect(s.client.getTask({ tenant: "", id: task.id, historyLength: 0 })).resolves.toMatchObject({
+      status: { state: TaskState.TASK_STATE_CANCELED },
+    });
+    await expect(s.client.cancelTask({ tenant: "", id: task.id, metadata: undefined })).rejects.toMatchObject({
+      name: "TaskNotCancelableError",
+    });
+    await expect(s.client.sendMessage(request(userMessage("more", { taskId: task.id })))).rejects.toMatchObject({
+      name: "UnsupportedOperationError",
+    });
+    // Without Last-Event-ID there is nothing to follow on an ended task (A2A 1.0, 3.1.6).
+    const sub = s.client.resubscribeTask({ tenant: "", id: task.id });
+    await expect(sub.next()).rejects.toMatchObject({ name: "UnsupportedOperationError" });
+  });
+
+  it("resubscribes after a dropped stream and gets exactly the missed events, in order, from the log", async () => {
+    const stream = s.client.sendMessageStream(request(userMessage("slow")));
+    const seen = [(await stream.next()).value!, (await stream.next()).value!];
+    expect(seen.map(describeEvent)).toEqual(["task SUBMITTED @1", 'status WORKING @2 "first"']);
+    const taskId = seen[0]!.payload!.$case === "task" ? seen[0]!.payload!.value.id : "";
+    const contextId = seen[0]!.payload!.$case === "task" ? seen[0]!.payload!.value.contextId : "";
+    await stream.return(); // the stream drops
+    const where = { taskId: taskId as never, conversationId: contextId as never };
+    // While nobody listens, the agent goes on, and the caller adds a message through another call.
+    await s.agent.client.call("messages/send", {
+      ...where,
+      parts: [{ type: "text", text: "second" }, statusPart("working")],
+    });
+    await s.client.sendMessage(immediately("and also", { taskId }));
+    await s.agent.client.call("messages/send", { ...where, parts: [{ type: "text", text: "third" }] });
+
+    const replayed: string[] = [];
+    for await (const e of s.client.resubscribeTask(
+      { tenant: "", id: taskId },
+      { serviceParameters: { "Last-Event-ID": "2" } },
+    )) {
+      replayed.push(describeEvent(e));
+      if (replayed.length === 4) {
+        await s.agent.client.call("messages/send", {
+          ...where,
+          parts: [{ type: "text", text: "done" }, statusPart("completed")],
+        });
+      }
+    }
+    expect(replayed).toEqual([
+      "task WORKING @2",
+      'status WORKING @3 "second"',
+      'status SUBMITTED @4 "and also"',
+      'status INPUT_REQUIRED @5 "third"',
+      'status COMPLETED @6 "done"',
+    ]);
+    // The log keeps it: a later replay from 0 gives every event again, in the same order.
+    const all: string[] = [];
+    for await (const e of s.client.resubscribeTask(
+      { tenant: "", id: taskId },
+      { serviceParameters: { "Last-Event-ID": "0" } },
+    )) {
+      all.push(describeEvent(e));
+    }
+    expect(all.slice(1)).toEqual(['status SUBMITTED @1 "slow"', 'status WORKING @2 "first"', ...replayed.slice(1)]);
+  });
+
+  it("a retried messageId stores nothing new: same task, same message, one delivery", async () => {
+    const message = userMessage("echo:once");
+    const first = asTask(await s.client.sendMessage(request(message)));
+    const again = asTask(await s.client.sendMessage(request(message)));
+    expect(again.id).toBe(first.id);
+    expect(again.history.map(textOf)).toEqual(["echo:once", "you said once"]);
+    expect(received.filter((m) => m.taskId === first.id)).toHaveLength(1);
+    // The caller's message keeps the messageId it chose.
+    expect(again.history[0]!.messageId).toBe(message.messageId);
+    // A retried streaming send resumes where the first left off, without a second message either.
+    const replay: string[] = [];
+    for await (const e of s.client.sendMessageStream(request(message))) {
+      replay.push(describeEvent(e));
+      if (replay.length === 2) break;
+    }
+    expect(replay).toEqual(["task SUBMITTED @1", 'status INPUT_REQUIRED @2 "you said once"']);
+    expect(received.filter((m) => m.taskId === first.id)).toHaveLength(1);
   });
 });
