@@ -82,10 +82,10 @@ export const verifyToken = async (storage: Storage, token: string): Promise<Veri
 };
 
 /** Create or replace an a2a-client's credential; returns the token, which is never stored. */
-export const issueA2aToken = (storage: Storage, clientId: string, create: boolean): string => {
+export const issueA2aToken = async (storage: Storage, clientId: string, create: boolean): Promise<string> => {
   const secret = newSecret();
-  if (create) storage.a2a.insertClient(clientId, hashSecret(secret), nowIso());
-  else storage.a2a.setClientSecret(clientId, hashSecret(secret), nowIso());
+  if (create) await storage.a2a.insertClient(clientId, hashSecret(secret), nowIso());
+  else await storage.a2a.setClientSecret(clientId, hashSecret(secret), nowIso());
   return formatToken("a2a", clientId, secret);
 };
 
@@ -94,13 +94,13 @@ export type A2aVerified =
   | { readonly ok: false; readonly reason: "invalid" | "suspended" };
 
 /** Check an a2a-client's bearer token the way verifyToken checks the others (constant time). */
-export const verifyA2aToken = (storage: Storage, token: string): A2aVerified => {
+export const verifyA2aToken = async (storage: Storage, token: string): Promise<A2aVerified> => {
   const parsed = parseToken(token);
   if (!parsed) return { ok: false, reason: "invalid" };
-  const stored = parsed.kind === "a2a" ? storage.a2a.clientSecret(parsed.id) : undefined;
+  const stored = parsed.kind === "a2a" ? await storage.a2a.clientSecret(parsed.id) : undefined;
   const matches = timingSafeEqual(stored ?? DUMMY, hashSecret(parsed.secret));
   if (!stored || !matches) return { ok: false, reason: "invalid" };
-  const agent = storage.agents.get(parsed.id);
+  const agent = await storage.agents.get(parsed.id);
   if (!agent) return { ok: false, reason: "invalid" };
   if (agent.status === "suspended") return { ok: false, reason: "suspended" };
   return { ok: true, clientId: agent.id, name: agent.name };

@@ -1,5 +1,5 @@
 import type { AppId, ConversationId, Message, MessageId, Part, TaskId } from "../protocol/index.ts";
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 /** The built-in app that moderates every task opened through the A2A edge. */
 export const A2A_APP_ID = "app_a2a" as AppId;
@@ -81,112 +81,133 @@ const toTask = (r: TaskRow): A2aTaskRow => ({
  * external callers' credentials, and which Switchboard task is which A2A
  * task. Everything else (messages, seq, task status) is the core's.
  */
-export const makeA2a = (db: Db) => {
-  const upsertCard = db.prepare(
+export const makeA2a = (sql: Sql) => {
+  const upsertCard = sql.prepare(
     `INSERT INTO a2a_cards (agent_id, card, created_at, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (agent_id) DO UPDATE SET card = excluded.card, updated_at = excluded.updated_at`,
   );
-  const deleteCard = db.prepare("DELETE FROM a2a_cards WHERE agent_id = ?");
-  const cardOf = db.prepare<[string], { agent_id: string; card: string; updated_at: string }>(
+  const deleteCard = sql.prepare("DELETE FROM a2a_cards WHERE agent_id = ?");
+  const cardOf = sql.prepare<[string], { agent_id: string; card: string; updated_at: string }>(
     "SELECT agent_id, card, updated_at FROM a2a_cards WHERE agent_id = ?",
   );
-  const allCards = db.prepare<[number], { agent_id: string; card: string; updated_at: string }>(
+  const allCards = sql.prepare<[number], { agent_id: string; card: string; updated_at: string }>(
     "SELECT agent_id, card, updated_at FROM a2a_cards ORDER BY agent_id LIMIT ?",
   );
-  const insertClient = db.prepare(
+  const insertClient = sql.prepare(
     "INSERT INTO a2a_clients (agent_id, secret_hash, created_at, updated_at) VALUES (?, ?, ?, ?)",
   );
-  const setSecret = db.prepare("UPDATE a2a_clients SET secret_hash = ?, updated_at = ? WHERE agent_id = ?");
-  const secretOf = db.prepare<[string], { secret_hash: Buffer }>(
+  const setSecret = sql.prepare("UPDATE a2a_clients SET secret_hash = ?, updated_at = ? WHERE agent_id = ?");
+  const secretOf = sql.prepare<[string], { secret_hash: Buffer }>(
     "SELECT secret_hash FROM a2a_clients WHERE agent_id = ?",
   );
-  const insertTask = db.prepare(
+  const insertTask = sql.prepare(
     `INSERT INTO a2a_tasks (task_id, conversation_id, client_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)`,
   );
-  const taskById = db.prepare<[string], TaskRow>("SELECT * FROM a2a_tasks WHERE task_id = ?");
-  const taskByConversation = db.prepare<[string], TaskRow>("SELECT * FROM a2a_tasks WHERE conversation_id = ?");
-  const end = db.prepare(
+  const TASK_COLUMNS =
+    "task_id, conversation_id, client_id, agent_id, ended_state, ended_seq, ended_at, created_at";
+  const taskById = sql.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS} FROM a2a_tasks WHERE task_id = ?`);
+  const taskByConversation = sql.prepare<[string], TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM a2a_tasks WHERE conversation_id = ?`,
+  );
+  const end = sql.prepare(
     "UPDATE a2a_tasks SET ended_state = ?, ended_seq = ?, ended_at = ? WHERE task_id = ? AND ended_state IS NULL",
   );
-  const listForClient = db.prepare<[string, string, string, string, string, number], TaskRow>(
-    `SELECT * FROM a2a_tasks WHERE client_id = ? AND agent_id = ?
+  const listForClient = sql.prepare<[string, string, string, string, string, number], TaskRow>(
+    `SELECT ${TASK_COLUMNS} FROM a2a_tasks WHERE client_id = ? AND agent_id = ?
        AND (created_at < ? OR (created_at = ? AND task_id < ?))
      ORDER BY created_at DESC, task_id DESC LIMIT ?`,
   );
-  const agentByName = db.prepare<[string], { id: string }>("SELECT id FROM agents WHERE name = ?");
-  const messagesAfter = db.prepare<[string, number, number], MessageRow>(
+  const agentByName = sql.prepare<[string], { id: string }>("SELECT id FROM agents WHERE name = ?");
+  const messagesAfter = sql.prepare<[string, number, number], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_pk = (SELECT pk FROM conversations WHERE id = ?) AND seq > ? ORDER BY seq LIMIT ?`,
   );
-  const lastMessages = db.prepare<[string, number, number], MessageRow>(
+  const lastMessages = sql.prepare<[string, number, number], MessageRow>(
     `SELECT ${MESSAGE_COLUMNS} FROM messages
      WHERE conversation_pk = (SELECT pk FROM conversations WHERE id = ?) AND seq <= ? ORDER BY seq DESC LIMIT ?`,
   );
-  const countOf = db.prepare<[string, string], { n: number }>(
+  const countOf = sql.prepare<[string, string], { n: number }>(
     "SELECT COUNT(*) AS n FROM a2a_tasks WHERE client_id = ? AND agent_id = ?",
   );
-  const appById = db.prepare<[string], { id: string }>("SELECT id FROM apps WHERE id = ?");
-  const appByName = db.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
-  const insertApp = db.prepare(
-    "INSERT INTO apps (id, name, scopes, capabilities, manifest, created_at) VALUES (?, ?, '[]', '[]', '{}', ?)",
+  const appById = sql.prepare<[string], { id: string }>("SELECT id FROM apps WHERE id = ?");
+  const appByName = sql.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
+  const insertApp = sql.prepare(
+    `INSERT INTO apps (id, name, scopes, capabilities, manifest, created_at) VALUES (?, ?, '[]', '[]', '{}', ?)
+     ON CONFLICT DO NOTHING`,
   );
+  const toCard = (r: { agent_id: string; card: string; updated_at: string }): A2aCardRow => ({
+    agentId: r.agent_id,
+    cardJson: r.card,
+    updatedAt: r.updated_at,
+  });
 
   return {
     /** Create the built-in A2A app once; its name is `a2a` unless an app of that name came first. */
-    ensureApp(at: string): void {
-      if (appById.get(A2A_APP_ID)) return;
-      insertApp.run(A2A_APP_ID, appByName.get("a2a") ? "a2a-builtin" : "a2a", at);
+    async ensureApp(at: string): Promise<void> {
+      if (await appById.get(A2A_APP_ID)) return;
+      await insertApp.run(A2A_APP_ID, (await appByName.get("a2a")) ? "a2a-builtin" : "a2a", at);
     },
-    agentIdByName: (name: string): string | undefined => agentByName.get(name)?.id,
-    setCard(agentId: string, cardJson: string, at: string): void {
-      upsertCard.run(agentId, cardJson, at, at);
+    agentIdByName: async (name: string): Promise<string | undefined> => (await agentByName.get(name))?.id,
+    async setCard(agentId: string, cardJson: string, at: string): Promise<void> {
+      await upsertCard.run(agentId, cardJson, at, at);
     },
-    deleteCard: (agentId: string): boolean => deleteCard.run(agentId).changes > 0,
-    card(agentId: string): A2aCardRow | undefined {
-      const r = cardOf.get(agentId);
-      return r && { agentId: r.agent_id, cardJson: r.card, updatedAt: r.updated_at };
+    deleteCard: async (agentId: string): Promise<boolean> => (await deleteCard.run(agentId)) > 0,
+    async card(agentId: string): Promise<A2aCardRow | undefined> {
+      const r = await cardOf.get(agentId);
+      return r && toCard(r);
     },
     /** Exposed agents by id, at most `limit`. */
-    cards(limit: number): A2aCardRow[] {
-      return allCards.all(limit).map((r) => ({ agentId: r.agent_id, cardJson: r.card, updatedAt: r.updated_at }));
+    async cards(limit: number): Promise<A2aCardRow[]> {
+      return (await allCards.all(limit)).map(toCard);
     },
-    insertClient(agentId: string, secretHash: Buffer, at: string): void {
-      insertClient.run(agentId, secretHash, at, at);
+    async insertClient(agentId: string, secretHash: Buffer, at: string): Promise<void> {
+      await insertClient.run(agentId, secretHash, at, at);
     },
-    setClientSecret: (agentId: string, secretHash: Buffer, at: string): boolean =>
-      setSecret.run(secretHash, at, agentId).changes > 0,
-    clientSecret: (agentId: string): Buffer | undefined => secretOf.get(agentId)?.secret_hash,
-    insertTask(t: { taskId: string; conversationId: string; clientId: string; agentId: string; at: string }): void {
-      insertTask.run(t.taskId, t.conversationId, t.clientId, t.agentId, t.at);
+    setClientSecret: async (agentId: string, secretHash: Buffer, at: string): Promise<boolean> =>
+      (await setSecret.run(secretHash, at, agentId)) > 0,
+    clientSecret: async (agentId: string): Promise<Buffer | undefined> => (await secretOf.get(agentId))?.secret_hash,
+    async insertTask(t: {
+      taskId: string;
+      conversationId: string;
+      clientId: string;
+      agentId: string;
+      at: string;
+    }): Promise<void> {
+      await insertTask.run(t.taskId, t.conversationId, t.clientId, t.agentId, t.at);
     },
-    task(taskId: string): A2aTaskRow | undefined {
-      const r = taskById.get(taskId);
+    async task(taskId: string): Promise<A2aTaskRow | undefined> {
+      const r = await taskById.get(taskId);
       return r && toTask(r);
     },
-    taskOfContext(conversationId: string): A2aTaskRow | undefined {
-      const r = taskByConversation.get(conversationId);
+    async taskOfContext(conversationId: string): Promise<A2aTaskRow | undefined> {
+      const r = await taskByConversation.get(conversationId);
       return r && toTask(r);
     },
     /** The task's messages after `afterSeq`, ascending, at most `limit`. */
-    messagesAfter(t: A2aTaskRow, afterSeq: number, limit: number): A2aMessageRow[] {
-      return messagesAfter
-        .all(t.conversationId, afterSeq, limit)
-        .map((r) => toMessageRow(r, t.taskId, t.conversationId));
+    async messagesAfter(t: A2aTaskRow, afterSeq: number, limit: number): Promise<A2aMessageRow[]> {
+      return (await messagesAfter.all(t.conversationId, afterSeq, limit)).map((r) =>
+        toMessageRow(r, t.taskId, t.conversationId),
+      );
     },
     /** The task's newest `limit` messages up to seq `upTo`, ascending. */
-    lastMessages(t: A2aTaskRow, upTo: number, limit: number): A2aMessageRow[] {
-      return lastMessages
-        .all(t.conversationId, upTo, limit)
+    async lastMessages(t: A2aTaskRow, upTo: number, limit: number): Promise<A2aMessageRow[]> {
+      return (await lastMessages.all(t.conversationId, upTo, limit))
         .reverse()
         .map((r) => toMessageRow(r, t.taskId, t.conversationId));
     },
     /** Record the task's end; false when it had already ended (the first end stands). */
-    end: (taskId: string, state: string, seq: number, at: string): boolean =>
-      end.run(state, seq, at, taskId).changes > 0,
-    countTasksOf: (clientId: string, agentId: string): number => countOf.get(clientId, agentId)!.n,
+    end: async (taskId: string, state: string, seq: number, at: string): Promise<boolean> =>
+      (await end.run(state, seq, at, taskId)) > 0,
+    countTasksOf: async (clientId: string, agentId: string): Promise<number> =>
+      (await countOf.get(clientId, agentId))!.n,
     /** The client's tasks with that agent, newest first, strictly before the (createdAt, taskId) key. */
-    tasksOf(clientId: string, agentId: string, before: readonly [string, string], limit: number): A2aTaskRow[] {
-      return listForClient.all(clientId, agentId, before[0], before[0], before[1], limit).map(toTask);
+    async tasksOf(
+      clientId: string,
+      agentId: string,
+      before: readonly [string, string],
+      limit: number,
+    ): Promise<A2aTaskRow[]> {
+      return (await listForClient.all(clientId, agentId, before[0], before[0], before[1], limit)).map(toTask);
     },
   };
 };

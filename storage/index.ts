@@ -9,6 +9,7 @@ import { makeConversations } from "./conversations.ts";
 import { makeMessages } from "./messages.ts";
 import { makeEvents, type EventLog } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
+import { makeA2a } from "./a2a.ts";
 import { PostgresSql, sqliteSql, type Engine, type Sql } from "./sql.ts";
 import { postgresTransactions, sqliteTransactions, type Transactions } from "./transactions.ts";
 import { connectPostgres, isPostgresUrl, migratePostgres, redactUrl, type PostgresOptions } from "./postgres/open.ts";

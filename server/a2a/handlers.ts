@@ -16,28 +16,28 @@ export const a2aHandlers = (hub: HubContext) => {
   const { storage } = hub;
   return [
     implement(A2a.A2aExpose, (p, { principal }) =>
-      hub.commit(() => {
-        storage.a2a.setCard(principal.id, JSON.stringify(p.card), nowIso());
-        return exposed(principal.name, storage.a2a.card(principal.id)!);
+      hub.commit(async () => {
+        await storage.a2a.setCard(principal.id, JSON.stringify(p.card), nowIso());
+        return exposed(principal.name, (await storage.a2a.card(principal.id))!);
       }),
     ),
 
     implement(A2a.A2aUnexpose, (_p, { principal }) =>
-      hub.commit(() => {
-        storage.a2a.deleteCard(principal.id);
+      hub.commit(async () => {
+        await storage.a2a.deleteCard(principal.id);
         return {};
       }),
     ),
 
-    implement(A2a.A2aExposureGet, (p, { raise }) => {
-      const agent = storage.agents.get(p.agentId) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
-      const row = storage.a2a.card(agent.id);
+    implement(A2a.A2aExposureGet, async (p, { raise }) => {
+      const agent = (await storage.agents.get(p.agentId)) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
+      const row = await storage.a2a.card(agent.id);
       return { exposure: row ? exposed(agent.name, row) : null };
     }),
 
     implement(A2a.AdminA2aClientCreate, (p, { raise }) =>
-      hub.commit(() => {
-        if (storage.agents.nameTaken(p.name)) {
+      hub.commit(async () => {
+        if (await storage.agents.nameTaken(p.name)) {
           return raise(
             "Conflict",
             { reason: "name_taken" },
@@ -45,13 +45,13 @@ export const a2aHandlers = (hub: HubContext) => {
           );
         }
         // An agent row without an agent credential: it can sit in conversations, but only its a2a token opens anything.
-        const agent = storage.agents.insert({
+        const agent = await storage.agents.insert({
           id: newId("agent"),
           name: p.name,
           displayName: p.displayName,
           createdAt: nowIso(),
         });
-        const token = issueA2aToken(storage, agent.id, true);
+        const token = await issueA2aToken(storage, agent.id, true);
         return { client: { id: agent.id, name: agent.name, createdAt: agent.createdAt }, token };
       }),
     ),

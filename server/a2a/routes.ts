@@ -49,8 +49,8 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
   const baseOf = (req: IncomingMessage): string =>
     (config.a2aPublicUrl || `http://${req.headers.host ?? `${config.host}:${config.port}`}`).replace(/\/+$/, "");
 
-  const exposureOf = (agentId: string): A2a.A2aExposure | undefined => {
-    const row = storage.a2a.card(agentId);
+  const exposureOf = async (agentId: string): Promise<A2a.A2aExposure | undefined> => {
+    const row = await storage.a2a.card(agentId);
     return row && (JSON.parse(row.cardJson) as A2a.A2aExposure);
   };
 
@@ -70,22 +70,23 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
 
   const notFound = (res: ServerResponse, message: string) => sendJson(res, 404, JSON.stringify({ error: message }));
 
-  const cards = (req: IncomingMessage, res: ServerResponse, name: string | undefined): void => {
+  const cards = async (req: IncomingMessage, res: ServerResponse, name: string | undefined): Promise<void> => {
     const base = baseOf(req);
     if (name === undefined) {
-      const agents = storage.a2a.cards(CARD_LIMIT).flatMap((row) => {
-        const agent = storage.agents.get(row.agentId);
-        return agent && agent.status === "active"
-          ? [{ name: agent.name, exposure: JSON.parse(row.cardJson) as A2a.A2aExposure }]
-          : [];
-      });
+      const agents: Array<{ name: string; exposure: A2a.A2aExposure }> = [];
+      for (const row of await storage.a2a.cards(CARD_LIMIT)) {
+        const agent = await storage.agents.get(row.agentId);
+        if (agent && agent.status === "active") {
+          agents.push({ name: agent.name, exposure: JSON.parse(row.cardJson) as A2a.A2aExposure });
+        }
+      }
       if (agents.length === 0) {
         return notFound(res, "No agent of this hub is exposed over A2A yet; an agent exposes itself with a2a/expose.");
       }
       return serveCard(req, res, hostCard(base, hub.version, agents));
     }
-    const agentId = storage.a2a.agentIdByName(name);
-    const exposure = agentId !== undefined ? exposureOf(agentId) : undefined;
+    const agentId = await storage.a2a.agentIdByName(name);
+    const exposure = agentId !== undefined ? await exposureOf(agentId) : undefined;
     if (!exposure) return notFound(res, `No agent named ${name} is exposed over A2A on this hub; see ${WELL_KNOWN}.`);
     serveCard(req, res, agentCard(base, name, exposure));
   };
@@ -96,7 +97,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
     sendJson(res, status, rpcAnswer(id, { error: error.toWire() }));
   };
 
-  const caller = (req: IncomingMessage): A2aCaller | { status: 401 | 403; message: string } => {
+  const caller = async (req: IncomingMessage): Promise<A2aCaller | { status: 401 | 403; message: string }> => {
     const token = bearerOf(req);
     if (!token) {
       return {
@@ -104,7 +105,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         message: "Send Authorization: Bearer <token>, the token the hub's admin issued to you as an a2a-client.",
       };
     }
-    const v = verifyA2aToken(storage, token);
+    const v = await verifyA2aToken(storage, token);
     if (v.ok) return { clientId: v.clientId, name: v.name };
     return v.reason === "suspended"
       ? { status: 403, message: "This a2a-client is suspended; ask the hub's admin." }
@@ -182,7 +183,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
     switch (method) {
       case "SendMessage":
       case "SendStreamingMessage": {
-        if (!exposureOf(target.agentId)) {
+        if (!(await exposureOf(target.agentId))) {
           throw a2aError(
             "UnsupportedOperationError",
             `${target.name} is not exposed over A2A (any more); see ${WELL_KNOWN} for the agents that are.`,
@@ -193,7 +194,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         const sent = await service.send(who, target, p);
         const history = p.configuration?.historyLength;
         if (method === "SendStreamingMessage") {
-          return stream(res, id, who, sent.row, sent.seq, service.taskAt(sent.row, sent.seq, history));
+          return stream(res, id, who, sent.row, sent.seq, await service.taskAt(sent.row, sent.seq, history));
         }
         if (!p.configuration?.returnImmediately) {
           const aborted = new AbortController();
@@ -205,22 +206,22 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
             aborted.signal,
           );
         }
-        return ok({ task: service.taskAt(storage.a2a.task(sent.row.taskId)!, undefined, history) });
+        return ok({ task: await service.taskAt((await storage.a2a.task(sent.row.taskId))!, undefined, history) });
       }
       case "GetTask": {
-        const row = service.ownTask(who, target, params.id);
-        return ok(service.taskAt(row, undefined, params.historyLength));
+        const row = await service.ownTask(who, target, params.id);
+        return ok(await service.taskAt(row, undefined, params.historyLength));
       }
       case "ListTasks":
-        return ok(service.list(who, target, params));
+        return ok(await service.list(who, target, params));
       case "CancelTask":
         return ok(await service.cancel(who, target, params.id));
       case "SubscribeToTask": {
-        const row = service.ownTask(who, target, params.id);
+        const row = await service.ownTask(who, target, params.id);
         const after = lastEventId(req);
-        const newest = storage.conversations.get(row.conversationId)?.lastSeq ?? 0;
+        const newest = (await storage.conversations.get(row.conversationId))?.lastSeq ?? 0;
         if (after === undefined) {
-          const state = service.currentState(row);
+          const state = await service.currentState(row);
           if (terminalStates.has(state)) {
             throw a2aError(
               "UnsupportedOperationError",
@@ -238,7 +239,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         }
         if (tooManyStreams(who.clientId)) return refuseStream(res, id);
         const from = after ?? newest;
-        return stream(res, id, who, row, from, service.taskAt(row, from, undefined));
+        return stream(res, id, who, row, from, await service.taskAt(row, from, undefined));
       }
       case "CreateTaskPushNotificationConfig":
       case "GetTaskPushNotificationConfig":
@@ -293,7 +294,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         ),
       );
     }
-    const who = caller(req);
+    const who = await caller(req);
     if ("status" in who) return fail(res, id, a2aError("UnauthenticatedError", who.message), who.status);
     try {
       checkVersion(req);
@@ -333,7 +334,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
           { field: "tenant", description: "the agent's name" },
         ]);
       }
-      const agentId = storage.a2a.agentIdByName(agentName);
+      const agentId = await storage.a2a.agentIdByName(agentName);
       if (agentId === undefined) {
         throw a2aError("TaskNotFoundError", `No agent named ${agentName} on this hub; see ${WELL_KNOWN}.`, {
           agent: agentName,
@@ -355,7 +356,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === WELL_KNOWN) {
       if (req.method !== "GET") return methodNotAllowed(res, "GET");
-      cards(req, res, undefined);
+      await cards(req, res, undefined);
       return true;
     }
     if (path !== "/a2a" && !path.startsWith("/a2a/")) return false;
@@ -365,7 +366,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
     const sub = tail.filter((s) => s !== "").join("/");
     if (name !== undefined && `/${sub}` === WELL_KNOWN) {
       if (req.method !== "GET") return methodNotAllowed(res, "GET");
-      cards(req, res, name);
+      await cards(req, res, name);
       return true;
     }
     if (sub !== "") {

@@ -44,7 +44,11 @@ const NO_BOUND = Number.MAX_SAFE_INTEGER;
 interface StatusAt {
   readonly status: A2a.TaskStatus;
   readonly seq: number;
+  /** The agent named this terminal state and the end is not recorded yet: the caller settles it (outside a job). */
+  readonly unsettled?: A2a.TaskState;
 }
+
+type CommitTx = Parameters<Parameters<HubContext["commit"]>[0]>[0];
 
 /**
  * The operations of the A2A edge over the core's storage: every write goes
@@ -62,8 +66,8 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     );
 
   /** The task, when it is between this caller and this agent; anyone else learns nothing. */
-  const ownTask = (caller: A2aCaller, target: A2aTarget, taskId: string): A2aTaskRow => {
-    const row = storage.a2a.task(taskId);
+  const ownTask = async (caller: A2aCaller, target: A2aTarget, taskId: string): Promise<A2aTaskRow> => {
+    const row = await storage.a2a.task(taskId);
     if (!row || row.clientId !== caller.clientId || row.agentId !== target.agentId) throw notFound(taskId);
     return row;
   };
@@ -71,7 +75,8 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
   /**
    * Record the end the agent named with a terminal status part, and close the
    * Switchboard task for it (the built-in A2A app moderates these tasks), so
-   * that the agent is told and nothing more is sent to it.
+   * that the agent is told and nothing more is sent to it. Never called from
+   * inside a write job (a job may run more than once, and awaits storage only).
    */
   const settle = (row: A2aTaskRow, state: A2a.TaskState, seq: number): void => {
     hub
@@ -79,18 +84,13 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
       .catch((err: unknown) => hub.log.error({ err, taskId: row.taskId }, "A2A: closing an ended task failed"));
   };
 
-  const endTask = (
-    tx: Parameters<Parameters<HubContext["commit"]>[0]>[0],
-    taskId: string,
-    state: string,
-    seq: number,
-  ) => {
+  const endTask = async (tx: CommitTx, taskId: string, state: string, seq: number): Promise<boolean> => {
     const at = nowIso();
-    if (!storage.a2a.end(taskId, state, seq, at)) return false;
-    const rec = storage.tasks.get(taskId);
+    if (!(await storage.a2a.end(taskId, state, seq, at))) return false;
+    const rec = await storage.tasks.get(taskId);
     if (rec && rec.task.status === "active") {
-      const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: at });
-      tx.emit(Notifications.TaskClosed, storage.tasks.participantIds(rec.pk), { task: closed.task });
+      const closed = await storage.tasks.setStatus(rec.pk, "closed", { endedAt: at });
+      tx.emit(Notifications.TaskClosed, await storage.tasks.participantIds(rec.pk), { task: closed.task });
     }
     return true;
   };
@@ -110,9 +110,10 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
   /**
    * The task's status after its message `last` (the newest up to the seq
    * asked for), taking its recorded end into account; `current` also looks at
-   * the Switchboard task, and settles an end the agent named but nobody saw yet.
+   * the Switchboard task, and reports an end the agent named but nobody
+   * recorded yet (`unsettled`; see `settled`).
    */
-  const statusAt = (row: A2aTaskRow, last: A2aMessageRow | undefined, current: boolean): StatusAt => {
+  const statusAt = async (row: A2aTaskRow, last: A2aMessageRow | undefined, current: boolean): Promise<StatusAt> => {
     const seq = last?.message.seq ?? 0;
     if (row.ended && row.ended.seq <= seq) {
       const message = last !== undefined && last.message.seq === row.ended.seq ? messageOf(row, last) : undefined;
@@ -126,7 +127,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
       };
     }
     if (current && !row.ended) {
-      const rec = storage.tasks.get(row.taskId);
+      const rec = await storage.tasks.get(row.taskId);
       if (rec && (rec.task.status === "closed" || rec.task.status === "failed")) {
         return {
           status: {
@@ -139,16 +140,26 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     }
     if (!last) return { status: { state: "TASK_STATE_SUBMITTED", timestamp: row.createdAt }, seq };
     const status = statusAfter(row, last);
-    if (current && !row.ended && terminalStates.has(status.state)) settle(row, status.state, seq);
+    if (current && !row.ended && terminalStates.has(status.state)) return { status, seq, unsettled: status.state };
     return { status, seq };
   };
 
+  /** Outside a write job: record the end a status reports as unsettled (in a commit of its own). */
+  const settled = (row: A2aTaskRow, at: StatusAt): StatusAt => {
+    if (at.unsettled !== undefined) settle(row, at.unsettled, at.seq);
+    return at;
+  };
+
   /** The A2A Task as of seq `upTo` (its current state when undefined). */
-  const taskAt = (row: A2aTaskRow, upTo: number | undefined, historyLength: number | undefined): A2a.Task => {
+  const taskAt = async (
+    row: A2aTaskRow,
+    upTo: number | undefined,
+    historyLength: number | undefined,
+  ): Promise<A2a.Task> => {
     const bound = upTo ?? row.ended?.seq ?? NO_BOUND;
     const wanted = Math.min(historyLength ?? DEFAULT_HISTORY, MAX_HISTORY);
-    const rows = storage.a2a.lastMessages(row, bound, Math.max(wanted, 1));
-    const { status, seq } = statusAt(row, rows.at(-1), upTo === undefined);
+    const rows = await storage.a2a.lastMessages(row, bound, Math.max(wanted, 1));
+    const { status, seq } = settled(row, await statusAt(row, rows.at(-1), upTo === undefined));
     const history = wanted === 0 ? [] : rows.slice(-wanted).flatMap((r) => messageOf(row, r) ?? []);
     return {
       id: row.taskId,
@@ -159,9 +170,12 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     };
   };
 
-  const currentState = (row: A2aTaskRow): A2a.TaskState => {
-    const fresh = storage.a2a.task(row.taskId) ?? row;
-    return statusAt(fresh, storage.a2a.lastMessages(fresh, fresh.ended?.seq ?? NO_BOUND, 1).at(-1), true).status.state;
+  /** The task's state now; `inJob` inside a write job, where an unrecorded end is left for a later read to settle. */
+  const currentState = async (row: A2aTaskRow, inJob = false): Promise<A2a.TaskState> => {
+    const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+    const last = (await storage.a2a.lastMessages(fresh, fresh.ended?.seq ?? NO_BOUND, 1)).at(-1);
+    const at = await statusAt(fresh, last, true);
+    return (inJob ? at : settled(fresh, at)).status.state;
   };
 
   const invalid = (field: string, description: string) =>
@@ -200,10 +214,10 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     }
     const me = caller.clientId;
 
-    const outcome = await hub.commit((tx) => {
-      const prior = storage.messages.byClientId(me, m.messageId);
+    const outcome = await hub.commit(async (tx) => {
+      const prior = await storage.messages.byClientId(me, m.messageId);
       if (prior) {
-        const row = storage.a2a.taskOfContext(prior.message.conversationId);
+        const row = await storage.a2a.taskOfContext(prior.message.conversationId);
         if (!row || row.agentId !== target.agentId) {
           throw invalid("message.messageId", "you already used this messageId for a message to another agent");
         }
@@ -212,12 +226,12 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
       const at = nowIso();
       let row: A2aTaskRow | undefined;
       if (m.taskId !== undefined) {
-        row = ownTask(caller, target, m.taskId);
+        row = await ownTask(caller, target, m.taskId);
         if (m.contextId !== undefined && m.contextId !== row.conversationId) {
           throw invalid("message.contextId", `task ${m.taskId} belongs to context ${row.conversationId}`);
         }
       } else if (m.contextId !== undefined) {
-        row = storage.a2a.taskOfContext(m.contextId);
+        row = await storage.a2a.taskOfContext(m.contextId);
         if (!row || row.clientId !== me || row.agentId !== target.agentId) {
           throw a2aError(
             "TaskNotFoundError",
@@ -227,7 +241,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         }
       }
       if (row) {
-        const state = currentState(row);
+        const state = await currentState(row, true);
         if (terminalStates.has(state)) {
           throw a2aError(
             "UnsupportedOperationError",
@@ -236,37 +250,42 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
           );
         }
       } else {
-        const rec = storage.tasks.insert({ id: newId("task"), appId: A2A_APP_ID, initiatorAgentId: me, createdAt: at });
-        storage.tasks.admit(rec.pk, me, at);
-        storage.tasks.admit(rec.pk, target.agentId, at);
-        const active = storage.tasks.setStatus(rec.pk, "active", { startedAt: at });
-        const participants = storage.tasks.participants(rec.pk);
+        const rec = await storage.tasks.insert({
+          id: newId("task"),
+          appId: A2A_APP_ID,
+          initiatorAgentId: me,
+          createdAt: at,
+        });
+        await storage.tasks.admit(rec.pk, me, at);
+        await storage.tasks.admit(rec.pk, target.agentId, at);
+        const active = await storage.tasks.setStatus(rec.pk, "active", { startedAt: at });
+        const participants = await storage.tasks.participants(rec.pk);
         tx.emit(
           Notifications.TaskCreated,
           participants.map((x) => x.agentId),
           { task: active.task, participants },
         );
         const members = participants.map((x) => x.agentId);
-        const conversation = openConversation(storage, tx, active, A2A_APP_ID, "a2a", members, at);
-        storage.a2a.insertTask({
+        const conversation = await openConversation(storage, tx, active, A2A_APP_ID, "a2a", members, at);
+        await storage.a2a.insertTask({
           taskId: active.task.id,
           conversationId: conversation.id,
           clientId: me,
           agentId: target.agentId,
           at,
         });
-        row = storage.a2a.task(active.task.id)!;
+        row = (await storage.a2a.task(active.task.id))!;
       }
-      const ctx = storage.conversations.sendContext(row.conversationId, me);
+      const ctx = await storage.conversations.sendContext(row.conversationId, me);
       if (!ctx || !ctx.member) throw notFound(row.taskId);
       if (ctx.archived) {
         throw a2aError("UnsupportedOperationError", "The agent archived this conversation; start a new task.", {
           taskId: row.taskId,
         });
       }
-      const seq = storage.conversations.nextSeq(ctx.pk, at);
+      const seq = await storage.conversations.nextSeq(ctx.pk, at);
       const id = newId("message") as MessageId;
-      storage.messages.insert({
+      await storage.messages.insert({
         id,
         conversationPk: ctx.pk,
         seq,
@@ -284,7 +303,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         parts: mapped.parts,
         createdAt: at,
       };
-      const to = storage.conversations.participants(ctx.pk).filter((a) => a !== me);
+      const to = (await storage.conversations.participants(ctx.pk)).filter((a) => a !== me);
       tx.emit(Notifications.MessageReceived, to, {
         taskId: message.taskId,
         conversationId: message.conversationId,
@@ -319,7 +338,16 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         resolve();
       };
       const check = () => {
-        if (!finished && done(currentState(row))) finish();
+        if (finished) return;
+        currentState(row).then(
+          (state) => {
+            if (done(state)) finish();
+          },
+          (err: unknown) => {
+            hub.log.warn({ err, taskId: row.taskId }, "A2A: reading a task's state failed; answering as it stands");
+            finish();
+          },
+        );
       };
       const unlisten = bell.listen(row.clientId, check);
       const timer = setTimeout(finish, timeoutMs);
@@ -328,20 +356,20 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     });
 
   const cancel = async (caller: A2aCaller, target: A2aTarget, taskId: string): Promise<A2a.Task> => {
-    ownTask(caller, target, taskId);
-    await hub.commit((tx) => {
-      const row = storage.a2a.task(taskId)!;
-      const state = currentState(row);
+    await ownTask(caller, target, taskId);
+    await hub.commit(async (tx) => {
+      const row = (await storage.a2a.task(taskId))!;
+      const state = await currentState(row, true);
       if (terminalStates.has(state)) {
         throw a2aError("TaskNotCancelableError", `Task ${taskId} is already ${state}; there is nothing to cancel.`, {
           taskId,
           state,
         });
       }
-      const lastSeq = storage.conversations.get(row.conversationId)?.lastSeq ?? 0;
-      endTask(tx, taskId, "TASK_STATE_CANCELED", lastSeq);
+      const lastSeq = (await storage.conversations.get(row.conversationId))?.lastSeq ?? 0;
+      await endTask(tx, taskId, "TASK_STATE_CANCELED", lastSeq);
     });
-    return taskAt(storage.a2a.task(taskId)!, undefined, undefined);
+    return await taskAt((await storage.a2a.task(taskId))!, undefined, undefined);
   };
 
   /**
@@ -369,11 +397,12 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     const update = (status: A2a.TaskStatus, at: number): A2a.StreamResponse => ({
       statusUpdate: { taskId: row.taskId, contextId: row.conversationId, status, metadata: { seq: at } },
     });
-    const pump = () => {
-      if (stopped) return;
+    /** One catch-up: writes what is new after `seq`, and ends the stream at the task's end. */
+    const pumpOnce = async (): Promise<void> => {
       for (;;) {
-        const fresh = storage.a2a.task(row.taskId) ?? row;
-        const rows = storage.a2a.messagesAfter(fresh, seq, PAGE);
+        const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+        const rows = await storage.a2a.messagesAfter(fresh, seq, PAGE);
+        if (stopped) return;
         for (const r of rows) {
           if (fresh.ended && r.message.seq > fresh.ended.seq) break;
           const status = statusAfter(fresh, r);
@@ -386,8 +415,9 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         }
         if (rows.length < PAGE || (fresh.ended && seq >= fresh.ended.seq)) break;
       }
-      const fresh = storage.a2a.task(row.taskId) ?? row;
-      const { status } = statusAt(fresh, undefined, true);
+      const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+      const { status } = await statusAt(fresh, undefined, true);
+      if (stopped) return;
       if (fresh.ended && fresh.ended.seq <= seq) {
         write(update({ state: fresh.ended.state as A2a.TaskState, timestamp: fresh.ended.at }, fresh.ended.seq), seq);
         return finish();
@@ -397,13 +427,39 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         return finish();
       }
     };
+    // Reads take a round trip on PostgreSQL: one catch-up at a time, and one more if the bell rang meanwhile,
+    // so events are written once each and in seq order.
+    let running = false;
+    let again = false;
+    const pump = () => {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      void (async () => {
+        try {
+          do {
+            again = false;
+            await pumpOnce();
+          } while (again && !stopped);
+        } catch (err) {
+          // The client resumes with Last-Event-ID once storage answers again.
+          hub.log.warn({ err, taskId: row.taskId }, "A2A: a stream could not read its task; closing it");
+          finish();
+        } finally {
+          running = false;
+        }
+      })();
+    };
     const unlisten = bell.listen(row.clientId, pump);
     pump();
     return stop;
   };
 
   /** A page of the caller's tasks with this agent, newest first (ListTasks). */
-  const list = (caller: A2aCaller, target: A2aTarget, p: typeof A2a.ListTasksRequest.Type) => {
+  const list = async (caller: A2aCaller, target: A2aTarget, p: typeof A2a.ListTasksRequest.Type) => {
     const pageSize = Math.min(Math.max(p.pageSize ?? 50, 1), 100);
     let before: readonly [string, string] = ["\uffff", ""];
     if (p.pageToken) {
@@ -415,21 +471,23 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     }
     let rows: A2aTaskRow[];
     if (p.contextId) {
-      const row = storage.a2a.taskOfContext(p.contextId);
+      const row = await storage.a2a.taskOfContext(p.contextId);
       rows = row && row.clientId === caller.clientId && row.agentId === target.agentId ? [row] : [];
-    } else rows = storage.a2a.tasksOf(caller.clientId, target.agentId, before, pageSize + 1);
+    } else rows = await storage.a2a.tasksOf(caller.clientId, target.agentId, before, pageSize + 1);
     const more = rows.length > pageSize;
     const page = rows.slice(0, pageSize);
     const wanted = p.status && p.status !== "TASK_STATE_UNSPECIFIED" ? p.status : undefined;
-    const tasks = page
-      .map((r) => taskAt(r, undefined, p.historyLength ?? 0))
-      .filter((t) => wanted === undefined || t.status.state === wanted);
+    const tasks: A2a.Task[] = [];
+    for (const r of page) {
+      const t = await taskAt(r, undefined, p.historyLength ?? 0);
+      if (wanted === undefined || t.status.state === wanted) tasks.push(t);
+    }
     const last = page.at(-1);
     return {
       tasks,
       nextPageToken: more && last ? encodeCursor([last.createdAt, last.taskId]) : "",
       pageSize,
-      totalSize: p.contextId ? rows.length : storage.a2a.countTasksOf(caller.clientId, target.agentId),
+      totalSize: p.contextId ? rows.length : await storage.a2a.countTasksOf(caller.clientId, target.agentId),
     };
   };
 
