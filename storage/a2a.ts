@@ -103,8 +103,7 @@ export const makeA2a = (sql: Sql) => {
   const insertTask = sql.prepare(
     `INSERT INTO a2a_tasks (task_id, conversation_id, client_id, agent_id, created_at) VALUES (?, ?, ?, ?, ?)`,
   );
-  const TASK_COLUMNS =
-    "task_id, conversation_id, client_id, agent_id, ended_state, ended_seq, ended_at, created_at";
+  const TASK_COLUMNS = "task_id, conversation_id, client_id, agent_id, ended_state, ended_seq, ended_at, created_at";
   const taskById = sql.prepare<[string], TaskRow>(`SELECT ${TASK_COLUMNS} FROM a2a_tasks WHERE task_id = ?`);
   const taskByConversation = sql.prepare<[string], TaskRow>(
     `SELECT ${TASK_COLUMNS} FROM a2a_tasks WHERE conversation_id = ?`,
