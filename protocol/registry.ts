@@ -16,6 +16,7 @@ import * as authority from "./actions/authority.ts";
 import * as actionEvents from "./actions/events.ts";
 import * as actionNotifications from "./actions/notifications.ts";
 import * as actionCallbacks from "./actions/callbacks.ts";
+import * as a2a from "./a2a/methods.ts";
 
 /** Every method a client may call, in the order rpc.discover lists them. */
 export const methods = [
@@ -70,6 +71,10 @@ export const methods = [
   authority.GrantsRevoke,
   authority.AdminGrantCreate,
   authority.AuthDiagnose,
+  a2a.A2aExpose,
+  a2a.A2aUnexpose,
+  a2a.A2aExposureGet,
+  a2a.AdminA2aClientCreate,
 ] as const;
 
 export const notificationDefs = [

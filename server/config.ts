@@ -108,6 +108,22 @@ export const optionSpecs = {
     64,
     "Deepest nesting of objects and arrays accepted in params; deeper is InvalidParams.",
   ),
+  "a2a-public-url": opt(
+    "string",
+    "",
+    "The hub's public base URL in A2A agent cards (e.g. https://hub.example.com); by default http://<the request's Host>.",
+  ),
+  "a2a-blocking-timeout-ms": opt(
+    "duration",
+    30_000,
+    "How long a blocking A2A SendMessage waits for the agent to answer before returning the task as it stands.",
+  ),
+  "a2a-max-streams": opt("integer", 32, "Open A2A SSE streams one a2a-client may hold; one more is refused with 429."),
+  "a2a-sse-heartbeat-ms": opt(
+    "duration",
+    15_000,
+    "Interval of the comment lines that keep an idle A2A SSE stream open.",
+  ),
   "max-batch": opt(
     "integer",
     100,

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
 import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
+import { a2aEdge, A2aBell } from "./a2a/index.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { ClusterLink } from "./cluster.ts";
 import { Committer } from "./committer.ts";
@@ -142,6 +143,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     const [setUp] = await storage.transactions.runAll([
       async () => {
         await storage.apps.ensureDefault(nowIso());
+        await storage.a2a.ensureApp(nowIso());
         orphans = await failOrphanedTasks(storage, orphanCutoff(storage, config, true));
         return setUpAdmin(storage, config, log);
       },
@@ -164,9 +166,16 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     return counts;
   });
   const fanout = createFanout(sessions, metrics);
-  const committer = new Committer(storage, fanout, metrics, log);
+  // The A2A edge's streams learn of committed events addressed to their a2a-clients (server/a2a/bell.ts):
+  // one deliver function, so they are rung on both engines, and by commits made on other nodes (PostgreSQL feed).
+  const a2aBell = new A2aBell();
+  const deliver = (events: Parameters<typeof fanout>[0]): void => {
+    fanout(events);
+    a2aBell.onCommitted(events);
+  };
+  const committer = new Committer(storage, deliver, metrics, log);
   // PostgreSQL: committed events reach this node's sockets from the log, whichever node wrote them.
-  storage.events.feed?.start(fanout);
+  storage.events.feed?.start(deliver);
   const callbacks = new AppCallbacks(sessions, metrics, {
     timeoutMs: config.callbackTimeoutMs,
     maxPendingPerApp: config.maxPendingCallbacks,
@@ -191,6 +200,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     maxAnswerBytes: config.maxAnswerBytes,
     maxIssues: config.maxIssues,
   });
+  const a2a = a2aEdge(hub, a2aBell);
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
@@ -207,7 +217,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       rateLimit: config.httpRateLimit,
       rateBurst: config.httpRateBurst,
       browsers: config,
-      routes: actionRoutes({ storage, dispatcher }),
+      routes: [...actionRoutes({ storage, dispatcher }), a2a.route],
     }),
   );
   // Slow or idle HTTP clients must not hold sockets for Node's defaults (60 s for headers, 5 min for a request).
@@ -276,6 +286,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log.info("shutting down");
       clearInterval(sweeper);
       transport.stopAccepting();
+      a2a.close();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await transport.idle(config.shutdownGraceMs);
       await committer.drained();

@@ -1,6 +1,6 @@
 import type { Agent, App, AppManifest, Raise, User } from "../protocol/index.ts";
 import { newId, nowIso, type PrincipalKind, type Storage } from "../storage/index.ts";
-import { ADMIN_ID, issueToken } from "./tokens.ts";
+import { ADMIN_ID, issueA2aToken, issueToken } from "./tokens.ts";
 
 /**
  * Creating principals and rotating tokens: the operations behind the admin
@@ -67,6 +67,8 @@ const kindOf = async (storage: Storage, principalId: string): Promise<PrincipalK
 
 /** A new token for the principal; the old one stops verifying when this commits. */
 export const rotateToken = async (storage: Storage, principalId: string, raise: Raise<"NotFound">): Promise<string> => {
+  // An a2a-client is an agent row, but its token is of the a2a kind: rotating must not hand it an agent token.
+  if (await storage.a2a.clientSecret(principalId)) return await issueA2aToken(storage, principalId, false);
   const kind =
     (await kindOf(storage, principalId)) ?? raise("NotFound", {}, `No agent, app or user has id ${principalId}.`);
   return await issueToken(storage, kind, principalId);

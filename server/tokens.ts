@@ -11,15 +11,18 @@ export type AuthedPrincipal =
 
 export const ADMIN_ID = "admin";
 
-const TOKEN = /^sb_(agent|app|user|admin)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{32,})$/;
+/** `a2a` tokens belong to a2a-clients (docs/A2A.md): they open the A2A endpoints and nothing else. */
+export type TokenKind = PrincipalKind | "a2a";
+
+const TOKEN = /^sb_(agent|app|user|admin|a2a)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{32,})$/;
 
 export const hashSecret = (secret: string): Buffer => createHash("sha256").update(secret).digest();
 
-export const formatToken = (kind: PrincipalKind, id: string, secret: string): string => `sb_${kind}.${id}.${secret}`;
+export const formatToken = (kind: TokenKind, id: string, secret: string): string => `sb_${kind}.${id}.${secret}`;
 
-export const parseToken = (token: string): { kind: PrincipalKind; id: string; secret: string } | undefined => {
+export const parseToken = (token: string): { kind: TokenKind; id: string; secret: string } | undefined => {
   const m = TOKEN.exec(token);
-  return m ? { kind: m[1] as PrincipalKind, id: m[2]!, secret: m[3]! } : undefined;
+  return m ? { kind: m[1] as TokenKind, id: m[2]!, secret: m[3]! } : undefined;
 };
 
 /** Create or replace a principal's credential; returns the token, which is never stored. */
@@ -32,7 +35,7 @@ export const issueToken = async (storage: Storage, kind: PrincipalKind, id: stri
 /** Store the hash of a token chosen by the operator (SWITCHBOARD_ADMIN_TOKEN). */
 export const installToken = async (storage: Storage, token: string): Promise<boolean> => {
   const parsed = parseToken(token);
-  if (!parsed) return false;
+  if (!parsed || parsed.kind === "a2a") return false;
   await storage.credentials.set(parsed.id, parsed.kind, hashSecret(parsed.secret), nowIso());
   return true;
 };
@@ -53,6 +56,7 @@ export const verifyToken = async (storage: Storage, token: string): Promise<Veri
   if (!parsed) return { ok: false, reason: "invalid" };
   const stored = await storage.credentials.get(parsed.id);
   const matches = timingSafeEqual(stored?.secretHash ?? DUMMY, hashSecret(parsed.secret));
+  // An a2a token never matches here: its credential is not in credentials (it opens no socket, no /rpc).
   if (!stored || !matches || stored.kind !== parsed.kind) return { ok: false, reason: "invalid" };
   const { secretHash } = stored;
   switch (parsed.kind) {
@@ -77,6 +81,31 @@ export const verifyToken = async (storage: Storage, token: string): Promise<Veri
         : { ok: false, reason: "invalid" };
     }
   }
+};
+
+/** Create or replace an a2a-client's credential; returns the token, which is never stored. */
+export const issueA2aToken = async (storage: Storage, clientId: string, create: boolean): Promise<string> => {
+  const secret = newSecret();
+  if (create) await storage.a2a.insertClient(clientId, hashSecret(secret), nowIso());
+  else await storage.a2a.setClientSecret(clientId, hashSecret(secret), nowIso());
+  return formatToken("a2a", clientId, secret);
+};
+
+export type A2aVerified =
+  | { readonly ok: true; readonly clientId: string; readonly name: string }
+  | { readonly ok: false; readonly reason: "invalid" | "suspended" };
+
+/** Check an a2a-client's bearer token the way verifyToken checks the others (constant time). */
+export const verifyA2aToken = async (storage: Storage, token: string): Promise<A2aVerified> => {
+  const parsed = parseToken(token);
+  if (!parsed) return { ok: false, reason: "invalid" };
+  const stored = parsed.kind === "a2a" ? await storage.a2a.clientSecret(parsed.id) : undefined;
+  const matches = timingSafeEqual(stored ?? DUMMY, hashSecret(parsed.secret));
+  if (!stored || !matches) return { ok: false, reason: "invalid" };
+  const agent = await storage.agents.get(parsed.id);
+  if (!agent) return { ok: false, reason: "invalid" };
+  if (agent.status === "suspended") return { ok: false, reason: "suspended" };
+  return { ok: true, clientId: agent.id, name: agent.name };
 };
 
 /** The principal as section 2 puts it on the wire. */

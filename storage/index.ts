@@ -9,6 +9,7 @@ import { makeConversations } from "./conversations.ts";
 import { makeMessages } from "./messages.ts";
 import { makeEvents, type EventLog } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
+import { makeA2a } from "./a2a.ts";
 import { PostgresSql, sqliteSql, type Engine, type Sql } from "./sql.ts";
 import { postgresTransactions, sqliteTransactions, type Transactions } from "./transactions.ts";
 import { connectPostgres, isPostgresUrl, migratePostgres, redactUrl, type PostgresOptions } from "./postgres/open.ts";
@@ -29,6 +30,7 @@ const makeModules = (sql: Sql, caches: TxCaches, events: EventLog) => {
     messages: makeMessages(sql),
     events,
     actions: makeActionStorage(sql),
+    a2a: makeA2a(sql),
   };
 };
 
@@ -157,6 +159,7 @@ const openPostgresStorage = async (url: string, options: StorageOptions): Promis
 export { openDb, migrate, listMigrations, type Db } from "./db.ts";
 export { isPostgresUrl, redactUrl } from "./postgres/open.ts";
 export { DEFAULT_APP_ID, type AppRecord } from "./apps.ts";
+export { A2A_APP_ID, type A2aCardRow, type A2aTaskRow, type A2aMessageRow } from "./a2a.ts";
 export type { TaskRecord, Membership } from "./tasks.ts";
 export type { ConversationRecord, ConversationListEntry, ConversationPlace, SendContext } from "./conversations.ts";
 export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";

@@ -11,6 +11,7 @@ import { systemHandlers, type OpenRpcText } from "./system.ts";
 import { taskHandlers } from "./tasks.ts";
 import { actionHandlers } from "./actions.ts";
 import { authorityHandlers } from "./authority.ts";
+import { a2aHandlers } from "../a2a/handlers.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementation[] => [
@@ -25,4 +26,5 @@ export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementati
   ...cardHandlers(hub),
   ...actionHandlers(hub),
   ...authorityHandlers(hub),
+  ...a2aHandlers(hub),
 ];

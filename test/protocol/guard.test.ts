@@ -53,6 +53,7 @@ const fixedSamples: Record<string, unknown[]> = {
   "rpc.discover params": [{}],
   "intents/schemas params": [{}],
   "actions/list params": [{}],
+  "a2a/unexpose params": [{}],
   "admin/app/create params": [
     { name: "planner" },
     {

@@ -65,6 +65,10 @@ export const TENANT_FREE: Readonly<Record<string, string>> = {
   "actions/list":
     "the catalog is public (section 7.1): it depends only on the caller's type (agent_visible, agent_only), never on who calls; an app's declarations are there to be invoked, and what invoking them needs is probed under actions/invoke",
   "admin/grant/create": "admin only; the admin manages every tenant",
+  "a2a/expose": "writes the calling agent's own A2A card, which the hub publishes (docs/A2A.md)",
+  "a2a/unexpose": "removes the calling agent's own A2A card",
+  "a2a/exposure/get": "A2A cards are public like agent cards: /.well-known/agent-card.json serves them to anyone",
+  "admin/a2a-client/create": "admin only",
 };
 
 const text = (s: string) => [{ type: "text", text: s }];

@@ -1,0 +1,3 @@
+export * from "./errors.ts";
+export * from "./wire.ts";
+export * from "./methods.ts";
