@@ -16,3 +16,4 @@ export * as Notifications from "./notifications.ts";
 export * as Callbacks from "./callbacks.ts";
 export type { ConversationAction } from "./methods/conversations.ts";
 export * from "./actions/index.ts";
+export type { FeedEntry, FeedFilter, FeedKind, OverviewSample, SocketInfo } from "./methods/inspector.ts";

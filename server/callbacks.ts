@@ -25,12 +25,19 @@ interface Pending {
  * response frame. The answer is decoded strictly against the callback's
  * result schema; an error answer or a malformed one is `invalid`.
  */
+/** Told when a callback starts and how it ends (the inspector's feed). */
+export interface CallbackObserver {
+  started(appId: string, method: string, params: unknown): void;
+  settled(appId: string, method: string, outcome: CallbackOutcome<unknown>): void;
+}
+
 export class AppCallbacks {
   private next = 0;
   private readonly pending = new Map<string, Pending>();
   private readonly perApp = new Map<string, number>();
   private readonly decoders = new Map<string, Pending["decode"]>();
   private roundRobin = 0;
+  observer: CallbackObserver | undefined;
 
   constructor(
     private readonly sessions: Sessions,
@@ -47,6 +54,7 @@ export class AppCallbacks {
     const inFlight = this.perApp.get(appId) ?? 0;
     if (!session || inFlight >= this.limits.maxPendingPerApp) {
       this.metrics.callbacks.inc({ method: def.name, outcome: "app_unreachable" });
+      this.observer?.settled(appId, def.name, { ok: false, failure: "app_unreachable" });
       return Promise.resolve({ ok: false, failure: "app_unreachable" });
     }
     const id = `cb-${++this.next}`;
@@ -58,11 +66,13 @@ export class AppCallbacks {
         this.pending.delete(id);
         this.perApp.set(appId, (this.perApp.get(appId) ?? 1) - 1);
         this.metrics.callbacks.inc({ method: def.name, outcome: outcome.ok ? "ok" : outcome.failure });
+        this.observer?.settled(appId, def.name, outcome);
         resolve(outcome as CallbackOutcome<Schema.Schema.Type<R>>);
       };
       const timer = setTimeout(() => settle({ ok: false, failure: "timeout" }), this.limits.timeoutMs);
       this.pending.set(id, { session, appId, method: def.name, decode: this.decoder(def), settle, timer });
       this.perApp.set(appId, inFlight + 1);
+      this.observer?.started(appId, def.name, params);
       session.send(JSON.stringify({ jsonrpc: "2.0", id, method: def.name, params }));
     });
   }
@@ -86,6 +96,11 @@ export class AppCallbacks {
     for (const p of [...this.pending.values()]) {
       if (p.session === session) p.settle({ ok: false, failure: "app_unreachable" });
     }
+  }
+
+  /** Callbacks awaiting an answer, from every app or from one. */
+  inFlight(appId?: string): number {
+    return appId === undefined ? this.pending.size : (this.perApp.get(appId) ?? 0);
   }
 
   isConnected(appId: string): boolean {

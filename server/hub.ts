@@ -19,6 +19,9 @@ import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
 import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
+import { InspectorFeed } from "./inspector/feed.ts";
+import { inspectorRoute } from "./inspector/page.ts";
+import { HubStats } from "./inspector/stats.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -30,6 +33,8 @@ export interface RunningHub {
   /** ws://host:port/ws */
   readonly wsUrl: string;
   readonly port: number;
+  /** http://host:port/inspector, unless --inspector false. */
+  readonly inspectorUrl: string | undefined;
   /** Set when this start generated the admin token (first start without SWITCHBOARD_ADMIN_TOKEN): shown once. */
   readonly generatedAdminToken: string | undefined;
   readonly storage: Storage;
@@ -78,7 +83,10 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
   return issueToken(storage, "admin", ADMIN_ID);
 };
 
-export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
+export const startHub = async (
+  config: Config,
+  options: { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string } = {},
+): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
   const storage = openStorage(config.db);
   let generatedAdminToken: string | undefined;
@@ -105,11 +113,25 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     }
     return counts;
   });
-  const committer = new Committer(storage, createFanout(sessions, metrics), metrics, log);
+  const fanout = createFanout(sessions, metrics);
+  const feed = new InspectorFeed();
+  const committer = new Committer(
+    storage,
+    (events) => {
+      fanout(events);
+      feed.committed(events);
+    },
+    metrics,
+    log,
+  );
   const callbacks = new AppCallbacks(sessions, metrics, {
     timeoutMs: config.callbackTimeoutMs,
     maxPendingPerApp: config.maxPendingCallbacks,
   });
+  sessions.onPresence = (agentId, status) => feed.presence(agentId, status);
+  callbacks.observer = feed;
+  const stats = new HubStats(sessions, callbacks, metrics, feed);
+  stats.start();
   const hub: HubContext = {
     config,
     storage,
@@ -119,6 +141,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     metrics,
     log,
     version: VERSION,
+    inspector: { feed, stats },
   };
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
@@ -134,7 +157,10 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log,
       openrpc,
       maxBodyBytes: config.maxFrameBytes,
-      routes: actionRoutes({ storage, dispatcher }),
+      routes: [
+        ...actionRoutes({ storage, dispatcher }),
+        ...(config.inspector ? [inspectorRoute(options.inspectorDir)] : []),
+      ],
     }),
   );
   server.on("upgrade", transport.onUpgrade);
@@ -165,13 +191,14 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
-  log.info({ url, db: config.db, version: VERSION }, "listening");
+  log.info({ url, db: config.db, version: VERSION, inspector: config.inspector }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       log.info("shutting down");
       clearInterval(sweeper);
+      stats.stop();
       transport.stopAccepting();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await transport.idle(config.shutdownGraceMs);
@@ -184,5 +211,6 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log.info("stopped");
     })());
 
-  return { url, wsUrl: `ws://${host}:${port}/ws`, port, generatedAdminToken, storage, log, close };
+  const inspectorUrl = config.inspector ? `${url}/inspector` : undefined;
+  return { url, wsUrl: `ws://${host}:${port}/ws`, port, inspectorUrl, generatedAdminToken, storage, log, close };
 };

@@ -38,6 +38,7 @@ export const makeApps = (db: Db, caches: TxCaches) => {
   const byId = db.prepare<[string], AppRow>("SELECT * FROM apps WHERE id = ?");
   const byName = db.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
   const setManifest = db.prepare("UPDATE apps SET manifest = ? WHERE id = ?");
+  const list = db.prepare<[string, number], AppRow>("SELECT * FROM apps WHERE id > ? ORDER BY id LIMIT ?");
 
   return {
     insert(a: {
@@ -67,6 +68,8 @@ export const makeApps = (db: Db, caches: TxCaches) => {
       return r && records.set(id, toRecord(r));
     },
     nameTaken: (name: string): boolean => byName.get(name) !== undefined,
+    /** Every app, by id, after `afterId`. */
+    list: (afterId: string, limit: number): App[] => list.all(afterId, limit).map((r) => toRecord(r).app),
     setManifest(id: string, manifest: AppManifest): void {
       records.delete(id);
       setManifest.run(JSON.stringify(manifest), id);

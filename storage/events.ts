@@ -42,6 +42,13 @@ export const makeEvents = (db: Db, caches: TxCaches) => {
     `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
      WHERE r.principal = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
   );
+  const newestFirst = db.prepare<[number, number], LoggedEvent>(
+    `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+     WHERE r.principal = ? ORDER BY r.id DESC LIMIT ?`,
+  );
+  const countAfter = db.prepare<[number, number, number], { n: number }>(
+    "SELECT count(*) AS n FROM (SELECT 1 FROM event_recipients WHERE principal = ? AND id > ? LIMIT ?) AS pending",
+  );
   const newest = db.prepare<[number], { id: number | null }>(
     "SELECT max(id) AS id FROM event_recipients WHERE principal = ?",
   );
@@ -102,6 +109,16 @@ export const makeEvents = (db: Db, caches: TxCaches) => {
     after(principal: string, cursor: number, limit: number): LoggedEvent[] {
       const key = keyOf(principal);
       return key === undefined ? [] : after.all(key, cursor, limit);
+    },
+    /** The principal's newest retained entries, newest first. */
+    recent(principal: string, limit: number): LoggedEvent[] {
+      const key = keyOf(principal);
+      return key === undefined ? [] : newestFirst.all(key, limit);
+    },
+    /** How many of the principal's entries follow `cursor`, counting up to `cap`. */
+    countAfter(principal: string, cursor: number, cap: number): number {
+      const key = keyOf(principal);
+      return key === undefined ? 0 : countAfter.get(key, cursor, cap)!.n;
     },
     /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
     current(principal: string): number {

@@ -37,6 +37,14 @@ const toRecord = (r: TaskRow): TaskRecord => ({ pk: r.pk, task: toTask(r) });
 
 export type Membership = "current" | "former" | "never";
 
+interface AdminListParams {
+  readonly beforePk: number;
+  readonly status: TaskStatus | null;
+  readonly app: string | null;
+  readonly agent: string | null;
+  readonly limit: number;
+}
+
 interface ListParams {
   readonly owner: string;
   readonly beforePk: number;
@@ -86,6 +94,15 @@ export const makeTasks = (db: Db, caches: TxCaches) => {
      ORDER BY pk DESC LIMIT @limit`,
   );
   const waiting = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
+  const everyTask = db.prepare<[AdminListParams], TaskRow>(
+    `SELECT * FROM tasks t
+     WHERE t.pk < @beforePk AND (@status IS NULL OR t.status = @status) AND (@app IS NULL OR t.app_id = @app)
+       AND (@agent IS NULL OR EXISTS (SELECT 1 FROM task_participants p WHERE p.task_pk = t.pk AND p.agent_id = @agent))
+     ORDER BY t.pk DESC LIMIT @limit`,
+  );
+  const byStatus = db.prepare<[], { status: TaskStatus; n: number }>(
+    "SELECT status, count(*) AS n FROM tasks GROUP BY status",
+  );
 
   return {
     insert(t: {
@@ -147,6 +164,28 @@ export const makeTasks = (db: Db, caches: TxCaches) => {
     waiting: (): TaskRecord[] => waiting.all().map(toRecord),
     listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
       return forApp.all({ owner: appId, beforePk, status: status ?? null, limit }).map(toRecord);
+    },
+    /** Every task, newest first, strictly older than `beforePk`; `agentId` matches current and former participants. */
+    listAll(
+      filter: { status?: TaskStatus | undefined; appId?: string | undefined; agentId?: string | undefined },
+      beforePk: number,
+      limit: number,
+    ): TaskRecord[] {
+      return everyTask
+        .all({
+          beforePk,
+          status: filter.status ?? null,
+          app: filter.appId ?? null,
+          agent: filter.agentId ?? null,
+          limit,
+        })
+        .map(toRecord);
+    },
+    /** How many tasks are in each status. */
+    countByStatus(): Record<TaskStatus, number> {
+      const counts: Record<TaskStatus, number> = { waiting: 0, active: 0, failed: 0, closed: 0 };
+      for (const r of byStatus.all()) counts[r.status] = r.n;
+      return counts;
     },
   };
 };

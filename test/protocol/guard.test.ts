@@ -53,6 +53,8 @@ const fixedSamples: Record<string, unknown[]> = {
   "rpc.discover params": [{}],
   "intents/schemas params": [{}],
   "actions/list params": [{}],
+  "admin/overview params": [{}],
+  "admin/feed/unsubscribe params": [{}],
   "admin/app/create params": [
     { name: "planner" },
     {
