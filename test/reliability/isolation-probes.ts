@@ -65,6 +65,20 @@ export const TENANT_FREE: Readonly<Record<string, string>> = {
   "actions/list":
     "the catalog is public (section 7.1): it depends only on the caller's type (agent_visible, agent_only), never on who calls; an app's declarations are there to be invoked, and what invoking them needs is probed under actions/invoke",
   "admin/grant/create": "admin only; the admin manages every tenant",
+  "admin/overview": "admin only (the inspector); the admin sees every tenant",
+  "admin/feed/subscribe": "admin only (the inspector); the admin sees every tenant",
+  "admin/feed/unsubscribe": "admin only (the inspector); the admin sees every tenant",
+  "admin/sockets/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/socket/close": "admin only (the inspector); the admin sees every tenant",
+  "admin/agent/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/tasks/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/task/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/task/close": "admin only (the inspector); the admin sees every tenant",
+  "admin/conversation/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/conversation/archive": "admin only (the inspector); the admin sees every tenant",
+  "admin/messages/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/apps/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/app/get": "admin only (the inspector); the admin sees every tenant",
 };
 
 const text = (s: string) => [{ type: "text", text: s }];
