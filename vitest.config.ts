@@ -3,8 +3,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Several hubs as one need PostgreSQL: they run in vitest.pg.config.ts.
     // Browser tests need Chromium: npm run test:browser (vitest.browser.config.ts).
-    exclude: ["test/browser/**", "node_modules/**"],
+    exclude: ["test/cluster/**", "test/browser/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

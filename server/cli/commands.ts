@@ -32,18 +32,20 @@ const dbOption = { db: { type: "string" } } as const;
 const dbHelp = `  --db FILE      The database (default ${optionSpecs.db.default}, env ${envName("db")}).\n  --json         Print the result as JSON.`;
 
 /** Open the database named by --db / SWITCHBOARD_DB and run one write in a transaction. */
-const withStorage = <T>(values: Record<string, unknown>, fn: (storage: Storage) => T): T => {
+const withStorage = async <T>(values: Record<string, unknown>, fn: (storage: Storage) => Promise<T>): Promise<T> => {
   const config = resolveConfig({ db: values.db as string | undefined });
-  const storage = openStorage(config.db);
+  const storage = await openStorage(config.db);
   try {
-    return storage.db
-      .transaction(() => {
-        storage.apps.ensureDefault(nowIso());
+    const [outcome] = await storage.transactions.runAll([
+      async () => {
+        await storage.apps.ensureDefault(nowIso());
         return fn(storage);
-      })
-      .immediate();
+      },
+    ]);
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.value as T;
   } finally {
-    storage.close();
+    await storage.close();
   }
 };
 
@@ -100,8 +102,8 @@ const commands: Record<string, Command> = {
       json: { type: "boolean" },
     },
     positionals: 1,
-    run(values, [name]) {
-      const made = withStorage(values, (s) =>
+    async run(values, [name]) {
+      const made = await withStorage(values, (s) =>
         createApp(
           s,
           {
@@ -121,13 +123,13 @@ const commands: Record<string, Command> = {
     summary: "Create an agent and print its id and token.",
     options: { ...dbOption, owner: { type: "string" }, "display-name": { type: "string" }, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [name]) {
+    async run(values, [name]) {
       if (!/^[a-z0-9][a-z0-9_-]{1,30}[a-z0-9]$/.test(name!)) {
         throw new ConfigError(
           "agent names are 3 to 32 characters of a-z, 0-9, _ and -, starting and ending with a letter or digit",
         );
       }
-      const made = withStorage(values, (s) =>
+      const made = await withStorage(values, (s) =>
         createAgent(
           s,
           {
@@ -146,8 +148,8 @@ const commands: Record<string, Command> = {
     summary: "Create a user and print its id and token.",
     options: { ...dbOption, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [name]) {
-      const made = withStorage(values, (s) => createUser(s, { name: name! }));
+    async run(values, [name]) {
+      const made = await withStorage(values, (s) => createUser(s, { name: name! }));
       printMade(values, made.user.id, made.token, { user: made.user });
     },
   },
@@ -157,8 +159,8 @@ const commands: Record<string, Command> = {
       "Issue a new token for an agent, app, user or admin; the old one stops working. (Sockets already open on a running hub stay open until they reconnect; admin/token/rotate also closes them.)",
     options: { ...dbOption, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [principalId]) {
-      const token = withStorage(values, (s) => rotateToken(s, principalId!, raise));
+    async run(values, [principalId]) {
+      const token = await withStorage(values, (s) => rotateToken(s, principalId!, raise));
       printMade(values, principalId!, token);
     },
   },
