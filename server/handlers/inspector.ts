@@ -19,7 +19,7 @@ const APP_GRANTS = 100;
 export const inspectorHandlers = (hub: HubContext) => {
   const { storage, sessions, inspector } = hub;
 
-  const socketInfo = (s: Session): SocketInfo => {
+  const socketInfo = async (s: Session): Promise<SocketInfo> => {
     const p = s.principal;
     const address = s.address;
     return {
@@ -30,12 +30,12 @@ export const inspectorHandlers = (hub: HubContext) => {
       ...(address !== undefined ? { address } : {}),
       connectedAt: new Date(s.connectedAt).toISOString(),
       bufferedBytes: s.buffered,
-      cursorLag: p ? storage.events.countAfter(p.id, s.lastCursor, LAG_CAP) : 0,
+      cursorLag: p ? await storage.events.countAfter(p.id, s.lastCursor, LAG_CAP) : 0,
       live: s.live,
     };
   };
-  const socketsOf = (principalId: string): SocketInfo[] =>
-    [...(sessions.of(principalId) ?? [])].filter((s) => !s.closed).map(socketInfo);
+  const socketsOf = (principalId: string): Promise<SocketInfo[]> =>
+    Promise.all([...(sessions.of(principalId) ?? [])].filter((s) => !s.closed).map(socketInfo));
 
   return [
     implement(Methods.AdminOverview, async () => {
@@ -47,7 +47,7 @@ export const inspectorHandlers = (hub: HubContext) => {
         startedAt: inspector.stats.startedAt,
         agentsOnline,
         sockets: counts,
-        tasks: storage.tasks.countByStatus(),
+        tasks: await storage.tasks.countByStatus(),
         callbacksInFlight: hub.callbacks.inFlight(),
         totals: {
           messages: totals.messages,
@@ -68,7 +68,7 @@ export const inspectorHandlers = (hub: HubContext) => {
       return {};
     }),
 
-    implement(Methods.AdminSocketsList, (p, { raise }) => {
+    implement(Methods.AdminSocketsList, async (p, { raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const after = p.cursor === undefined ? undefined : readCursor(raise, p.cursor, ["number", "string"]);
       const open = [...sessions.each()]
@@ -82,7 +82,8 @@ export const inspectorHandlers = (hub: HubContext) => {
         .sort((a, b) => b.connectedAt - a.connectedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .filter((s) => !after || s.connectedAt < after[0] || (s.connectedAt === after[0] && s.id > after[1]))
         .slice(0, limit + 1);
-      return toPage(open, limit, socketInfo, (s) => [s.connectedAt, s.id]);
+      const page = toPage(open, limit, (s) => s, (s) => [s.connectedAt, s.id]);
+      return { ...page, items: await Promise.all(page.items.map(socketInfo)) };
     }),
 
     implement(Methods.AdminSocketClose, (p, { raise, afterResponse }) => {
@@ -95,17 +96,18 @@ export const inspectorHandlers = (hub: HubContext) => {
       return {};
     }),
 
-    implement(Methods.AdminAgentGet, (p, { raise }) => {
-      const found = storage.agents.getWithCard(p.agentId) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
+    implement(Methods.AdminAgentGet, async (p, { raise }) => {
+      const found =
+        (await storage.agents.getWithCard(p.agentId)) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
       const ownerId = found.agent.ownerUserId;
       return {
         agent: found.agent,
         card: found.card,
-        owner: (ownerId !== undefined ? storage.users.get(ownerId) : undefined) ?? null,
+        owner: (ownerId !== undefined ? await storage.users.get(ownerId) : undefined) ?? null,
         online: sessions.isOnline(p.agentId),
-        sockets: socketsOf(p.agentId),
-        tasks: storage.tasks.listAll({ agentId: p.agentId }, NO_UPPER_BOUND, RECENT_TASKS).map((r) => r.task),
-        recentEvents: storage.events.recent(p.agentId, RECENT_EVENTS).map((e) => ({
+        sockets: await socketsOf(p.agentId),
+        tasks: (await storage.tasks.listAll({ agentId: p.agentId }, NO_UPPER_BOUND, RECENT_TASKS)).map((r) => r.task),
+        recentEvents: (await storage.events.recent(p.agentId, RECENT_EVENTS)).map((e) => ({
           cursor: String(e.cursor),
           method: e.method,
           params: JSON.parse(e.params) as unknown,
@@ -113,10 +115,10 @@ export const inspectorHandlers = (hub: HubContext) => {
       };
     }),
 
-    implement(Methods.AdminTasksList, (p, { raise }) => {
+    implement(Methods.AdminTasksList, async (p, { raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const [beforePk] = p.cursor === undefined ? [NO_UPPER_BOUND] : readCursor(raise, p.cursor, ["number"]);
-      const rows = storage.tasks.listAll(p, beforePk, limit + 1);
+      const rows = await storage.tasks.listAll(p, beforePk, limit + 1);
       return toPage(
         rows,
         limit,
@@ -125,50 +127,48 @@ export const inspectorHandlers = (hub: HubContext) => {
       );
     }),
 
-    implement(Methods.AdminTaskGet, (p, { raise }) => {
-      const rec = storage.tasks.get(p.taskId) ?? raise("TaskNotFound");
+    implement(Methods.AdminTaskGet, async (p, { raise }) => {
+      const rec = (await storage.tasks.get(p.taskId)) ?? raise("TaskNotFound");
       return {
         task: rec.task,
-        participants: storage.tasks.participants(rec.pk),
-        conversations: storage.conversations
-          .listForTask(rec.pk, undefined, TASK_CONVERSATIONS)
-          .map((e) => ({ conversation: e.record.conversation, participants: e.participants })),
+        participants: await storage.tasks.participants(rec.pk),
+        conversations: (await storage.conversations.listForTask(rec.pk, undefined, TASK_CONVERSATIONS)).map((e) => ({ conversation: e.record.conversation, participants: e.participants })),
       };
     }),
 
-    implement(Methods.AdminTaskClose, (p, { raise }) =>
-      hub.commit((tx) => {
-        const rec = storage.tasks.get(p.taskId) ?? raise("TaskNotFound");
+    implement(Methods.AdminTaskClose, async (p, { raise }) =>
+      hub.commit(async (tx) => {
+        const rec = (await storage.tasks.get(p.taskId)) ?? raise("TaskNotFound");
         requireOpen(rec, raise);
-        const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: nowIso() });
-        tx.emit(Notifications.TaskClosed, storage.tasks.participantIds(rec.pk), { task: closed.task });
+        const closed = await storage.tasks.setStatus(rec.pk, "closed", { endedAt: nowIso() });
+        tx.emit(Notifications.TaskClosed, await storage.tasks.participantIds(rec.pk), { task: closed.task });
         return { task: closed.task };
       }),
     ),
 
-    implement(Methods.AdminConversationGet, (p, { raise }) => {
-      const rec = storage.conversations.get(p.conversationId) ?? raise("ConversationNotFound");
-      return { conversation: rec.conversation, participants: storage.conversations.participants(rec.pk) };
+    implement(Methods.AdminConversationGet, async (p, { raise }) => {
+      const rec = (await storage.conversations.get(p.conversationId)) ?? raise("ConversationNotFound");
+      return { conversation: rec.conversation, participants: await storage.conversations.participants(rec.pk) };
     }),
 
-    implement(Methods.AdminConversationArchive, (p, { raise }) =>
-      hub.commit((tx) => {
-        const rec = storage.conversations.get(p.conversationId) ?? raise("ConversationNotFound");
+    implement(Methods.AdminConversationArchive, async (p, { raise }) =>
+      hub.commit(async (tx) => {
+        const rec = (await storage.conversations.get(p.conversationId)) ?? raise("ConversationNotFound");
         if (rec.conversation.archivedAt === undefined) {
           const at = nowIso();
-          storage.conversations.setArchived(rec.pk, at, at);
-          tx.emit(Notifications.ConversationArchived, storage.conversations.participants(rec.pk), {
+          await storage.conversations.setArchived(rec.pk, at, at);
+          tx.emit(Notifications.ConversationArchived, await storage.conversations.participants(rec.pk), {
             taskId: rec.taskId,
             conversationId: rec.conversation.id,
             archivedAt: at,
           });
         }
-        return { conversation: storage.conversations.byPk(rec.pk).conversation };
+        return { conversation: (await storage.conversations.byPk(rec.pk)).conversation };
       }),
     ),
 
-    implement(Methods.AdminMessagesList, (p, { raise }) => {
-      const rec = storage.conversations.get(p.conversationId) ?? raise("ConversationNotFound");
+    implement(Methods.AdminMessagesList, async (p, { raise }) => {
+      const rec = (await storage.conversations.get(p.conversationId)) ?? raise("ConversationNotFound");
       const limit = p.limit ?? DEFAULT_LIMIT;
       let direction: "forward" | "backward";
       let after: number;
@@ -184,7 +184,7 @@ export const inspectorHandlers = (hub: HubContext) => {
         before = p.beforeSeq ?? NO_UPPER_BOUND;
       }
       const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
-      const rows = storage.messages.list(rec.pk, place, { direction, after, before, limit: limit + 1 });
+      const rows = await storage.messages.list(rec.pk, place, { direction, after, before, limit: limit + 1 });
       if (rows.length <= limit) return { items: rows };
       if (direction === "forward") {
         const items = rows.slice(0, limit);
@@ -194,25 +194,25 @@ export const inspectorHandlers = (hub: HubContext) => {
       return { items, nextCursor: encodeCursor(["b", after, items[0]!.seq]) };
     }),
 
-    implement(Methods.AdminAppsList, (p, { raise }) => {
+    implement(Methods.AdminAppsList, async (p, { raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const [afterId] = p.cursor === undefined ? [""] : readCursor(raise, p.cursor, ["string"]);
       return toPage(
-        storage.apps.list(afterId, limit + 1),
+        await storage.apps.list(afterId, limit + 1),
         limit,
         (a) => a,
         (a) => [a.id],
       );
     }),
 
-    implement(Methods.AdminAppGet, (p, { raise }) => {
-      const rec = storage.apps.get(p.appId) ?? raise("AppNotFound");
+    implement(Methods.AdminAppGet, async (p, { raise }) => {
+      const rec = (await storage.apps.get(p.appId)) ?? raise("AppNotFound");
       return {
         app: rec.app,
         manifest: rec.manifest,
-        sockets: socketsOf(p.appId),
+        sockets: await socketsOf(p.appId),
         callbacksInFlight: hub.callbacks.inFlight(p.appId),
-        grants: storage.actions.grants.listForApp(p.appId, NO_UPPER_BOUND, APP_GRANTS).map((g) => g.grant),
+        grants: (await storage.actions.grants.listForApp(p.appId, NO_UPPER_BOUND, APP_GRANTS)).map((g) => g.grant),
       };
     }),
   ];
