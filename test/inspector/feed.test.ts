@@ -117,7 +117,8 @@ describe("a slow inspector", () => {
       const { raw, hello } = await rawAuthed(t, t.adminToken);
       await raw.request("admin/feed/subscribe", {});
       const [alice, bob] = await Promise.all([t.connectedAgent(), t.connectedAgent()]);
-      const room = await openTask(alice, [bob]);
+      // Several conversations, so writes to one conversation's sequence do not queue behind each other (PostgreSQL).
+      const rooms = await Promise.all(Array.from({ length: 8 }, () => openTask(alice, [bob])));
       const admin = await t.admin();
       const open = async () =>
         (await admin.call("admin/sockets/list", { principalType: "admin", limit: 200 })).items.some(
@@ -128,7 +129,7 @@ describe("a slow inspector", () => {
       const long = "x".repeat(250);
       let sent = 0;
       while ((await open()) && sent < 100_000) {
-        await Promise.all(Array.from({ length: 500 }, (_, i) => say(alice, room, `${long} ${sent + i}`)));
+        await Promise.all(Array.from({ length: 500 }, (_, i) => say(alice, rooms[i % rooms.length]!, `${long} ${sent + i}`)));
         sent += 500;
       }
       expect(await open()).toBe(false);
