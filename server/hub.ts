@@ -280,7 +280,10 @@ export const startHub = async (
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
-  log.info({ url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector }, "listening");
+  log.info(
+    { url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -82,7 +82,12 @@ export const inspectorHandlers = (hub: HubContext) => {
         .sort((a, b) => b.connectedAt - a.connectedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
         .filter((s) => !after || s.connectedAt < after[0] || (s.connectedAt === after[0] && s.id > after[1]))
         .slice(0, limit + 1);
-      const page = toPage(open, limit, (s) => s, (s) => [s.connectedAt, s.id]);
+      const page = toPage(
+        open,
+        limit,
+        (s) => s,
+        (s) => [s.connectedAt, s.id],
+      );
       return { ...page, items: await Promise.all(page.items.map(socketInfo)) };
     }),
 
@@ -97,8 +102,7 @@ export const inspectorHandlers = (hub: HubContext) => {
     }),
 
     implement(Methods.AdminAgentGet, async (p, { raise }) => {
-      const found =
-        (await storage.agents.getWithCard(p.agentId)) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
+      const found = (await storage.agents.getWithCard(p.agentId)) ?? raise("AgentNotFound", { agentIds: [p.agentId] });
       const ownerId = found.agent.ownerUserId;
       return {
         agent: found.agent,
@@ -132,7 +136,10 @@ export const inspectorHandlers = (hub: HubContext) => {
       return {
         task: rec.task,
         participants: await storage.tasks.participants(rec.pk),
-        conversations: (await storage.conversations.listForTask(rec.pk, undefined, TASK_CONVERSATIONS)).map((e) => ({ conversation: e.record.conversation, participants: e.participants })),
+        conversations: (await storage.conversations.listForTask(rec.pk, undefined, TASK_CONVERSATIONS)).map((e) => ({
+          conversation: e.record.conversation,
+          participants: e.participants,
+        })),
       };
     }),
 

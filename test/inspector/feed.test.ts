@@ -129,7 +129,9 @@ describe("a slow inspector", () => {
       const long = "x".repeat(250);
       let sent = 0;
       while ((await open()) && sent < 100_000) {
-        await Promise.all(Array.from({ length: 500 }, (_, i) => say(alice, rooms[i % rooms.length]!, `${long} ${sent + i}`)));
+        await Promise.all(
+          Array.from({ length: 500 }, (_, i) => say(alice, rooms[i % rooms.length]!, `${long} ${sent + i}`)),
+        );
         sent += 500;
       }
       expect(await open()).toBe(false);
