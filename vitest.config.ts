@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Several hubs as one need PostgreSQL: they run in vitest.pg.config.ts.
-    exclude: ["test/cluster/**", "node_modules/**"],
+    // Browser tests need Chromium: npm run test:browser (vitest.browser.config.ts).
+    exclude: ["test/cluster/**", "test/browser/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

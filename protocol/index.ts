@@ -17,3 +17,4 @@ export * as Callbacks from "./callbacks.ts";
 export type { ConversationAction } from "./methods/conversations.ts";
 export * from "./actions/index.ts";
 export * as A2a from "./a2a/index.ts";
+export type { FeedEntry, FeedFilter, FeedKind, OverviewSample, SocketInfo } from "./methods/inspector.ts";

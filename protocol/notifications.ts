@@ -12,6 +12,7 @@ import {
 } from "./shapes.ts";
 import { Message } from "./parts.ts";
 import { PresenceStatus } from "./methods/directory.ts";
+import { FeedEntry } from "./methods/inspector.ts";
 
 /** Section 9. Logged notifications get `cursor` added to their params when pushed. */
 export const TaskCreated = defineNotification({
@@ -102,5 +103,12 @@ export const PresenceChanged = defineNotification({
   name: "presence/changed",
   summary: "An agent went online or offline; to sockets subscribed to it. Not logged.",
   params: Schema.Struct({ agentId: AgentId, status: PresenceStatus }),
+  logged: false,
+});
+
+export const AdminFeedEvent = defineNotification({
+  name: "admin/feed/event",
+  summary: "Something happened on the hub; to admin sockets that called admin/feed/subscribe. Not logged.",
+  params: FeedEntry,
   logged: false,
 });

@@ -9,6 +9,7 @@ import * as directory from "./methods/directory.ts";
 import * as system from "./methods/system.ts";
 import * as events from "./methods/events.ts";
 import * as cards from "./methods/cards.ts";
+import * as inspector from "./methods/inspector.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
 import * as actions from "./actions/methods.ts";
@@ -75,6 +76,20 @@ export const methods = [
   a2a.A2aUnexpose,
   a2a.A2aExposureGet,
   a2a.AdminA2aClientCreate,
+  inspector.AdminOverview,
+  inspector.AdminFeedSubscribe,
+  inspector.AdminFeedUnsubscribe,
+  inspector.AdminSocketsList,
+  inspector.AdminSocketClose,
+  inspector.AdminAgentGet,
+  inspector.AdminTasksList,
+  inspector.AdminTaskGet,
+  inspector.AdminTaskClose,
+  inspector.AdminConversationGet,
+  inspector.AdminConversationArchive,
+  inspector.AdminMessagesList,
+  inspector.AdminAppsList,
+  inspector.AdminAppGet,
 ] as const;
 
 export const notificationDefs = [
@@ -90,6 +105,7 @@ export const notificationDefs = [
   notifications.MessageReceived,
   notifications.MessageRetracted,
   notifications.PresenceChanged,
+  notifications.AdminFeedEvent,
   actionNotifications.ConsentRequested,
   actionNotifications.ConsentApproved,
   actionNotifications.ConsentRejected,

@@ -28,6 +28,12 @@ interface Pending {
 /** A callback made on another node's socket of the app (server/cluster.ts); set on a hub of several nodes. */
 export type RemoteCallback = (appId: string, def: CallbackDef, params: unknown) => Promise<CallbackOutcome<unknown>>;
 
+/** Told when a callback starts and how it ends (the inspector's feed). */
+export interface CallbackObserver {
+  started(appId: string, method: string, params: unknown): void;
+  settled(appId: string, method: string, outcome: CallbackOutcome<unknown>): void;
+}
+
 export class AppCallbacks {
   /** Where a callback goes when this node holds no socket of the app. */
   remote: RemoteCallback | undefined;
@@ -36,6 +42,7 @@ export class AppCallbacks {
   private readonly perApp = new Map<string, number>();
   private readonly decoders = new Map<string, Pending["decode"]>();
   private roundRobin = 0;
+  observer: CallbackObserver | undefined;
 
   constructor(
     private readonly sessions: Sessions,
@@ -51,8 +58,10 @@ export class AppCallbacks {
     const session = this.pick(appId);
     const inFlight = this.perApp.get(appId) ?? 0;
     if (!session && this.remote) {
+      this.observer?.started(appId, def.name, params);
       return this.remote(appId, def as CallbackDef, params).then((outcome) => {
         this.metrics.callbacks.inc({ method: def.name, outcome: outcome.ok ? "ok" : outcome.failure });
+        this.observer?.settled(appId, def.name, outcome);
         if (!outcome.ok) return outcome;
         // Decoded on the node that made the call; decoded again here into this callback's types.
         const decoded = this.decoder(def)(outcome.result);
@@ -63,6 +72,7 @@ export class AppCallbacks {
     }
     if (!session || inFlight >= this.limits.maxPendingPerApp) {
       this.metrics.callbacks.inc({ method: def.name, outcome: "app_unreachable" });
+      this.observer?.settled(appId, def.name, { ok: false, failure: "app_unreachable" });
       return Promise.resolve({ ok: false, failure: "app_unreachable" });
     }
     const id = `cb-${++this.next}`;
@@ -74,11 +84,13 @@ export class AppCallbacks {
         this.pending.delete(id);
         this.perApp.set(appId, (this.perApp.get(appId) ?? 1) - 1);
         this.metrics.callbacks.inc({ method: def.name, outcome: outcome.ok ? "ok" : outcome.failure });
+        this.observer?.settled(appId, def.name, outcome);
         resolve(outcome as CallbackOutcome<Schema.Schema.Type<R>>);
       };
       const timer = setTimeout(() => settle({ ok: false, failure: "timeout" }), this.limits.timeoutMs);
       this.pending.set(id, { session, appId, method: def.name, decode: this.decoder(def), settle, timer });
       this.perApp.set(appId, inFlight + 1);
+      this.observer?.started(appId, def.name, params);
       session.send(JSON.stringify({ jsonrpc: "2.0", id, method: def.name, params }));
     });
   }
@@ -102,6 +114,11 @@ export class AppCallbacks {
     for (const p of [...this.pending.values()]) {
       if (p.session === session) p.settle({ ok: false, failure: "app_unreachable" });
     }
+  }
+
+  /** Callbacks awaiting an answer, from every app or from one. */
+  inFlight(appId?: string): number {
+    return appId === undefined ? this.pending.size : (this.perApp.get(appId) ?? 0);
   }
 
   isConnected(appId: string): boolean {

@@ -3,7 +3,7 @@
  * (SWITCHBOARD_<FLAG>), its default, and the line `--help` prints. Every limit
  * is one of these, enforced in one place.
  */
-type Kind = "string" | "integer" | "duration" | "bytes";
+type Kind = "string" | "integer" | "duration" | "bytes" | "boolean";
 
 interface OptionSpec<K extends Kind, D> {
   readonly kind: K;
@@ -97,6 +97,7 @@ export const optionSpecs = {
     5_000,
     "On SIGTERM or SIGINT, how long in-flight calls may take before sockets close.",
   ),
+  inspector: opt("boolean", true, "Serve the web inspector at GET /inspector (the admin methods stay either way)."),
   "poll-ms": opt(
     "duration",
     1_000,
@@ -162,7 +163,14 @@ export const optionSpecs = {
 
 type Specs = typeof optionSpecs;
 export type OptionName = keyof Specs;
-type ValueOf<S> = S extends OptionSpec<infer K, unknown> ? (K extends "string" ? string : number) : never;
+type ValueOf<S> =
+  S extends OptionSpec<infer K, unknown>
+    ? K extends "string"
+      ? string
+      : K extends "boolean"
+        ? boolean
+        : number
+    : never;
 type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
 /** The resolved settings, with camel-cased names: `maxFrameBytes`, `heartbeatMs`, ... */
@@ -187,7 +195,18 @@ const byteUnits: Record<string, number> = {
 
 export class ConfigError extends Error {}
 
-const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): string | number => {
+const booleans: Record<string, boolean> = {
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+  on: true,
+  off: false,
+  "1": true,
+  "0": false,
+};
+
+const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): string | number | boolean => {
   const fail = (what: string): never => {
     throw new ConfigError(`--${flag} (or ${envName(flag)}) ${what}, got ${JSON.stringify(raw)}`);
   };
@@ -195,6 +214,7 @@ const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string):
     if (spec.choices && !spec.choices.includes(raw)) fail(`must be one of ${spec.choices.join(", ")}`);
     return raw;
   }
+  if (spec.kind === "boolean") return booleans[raw.trim().toLowerCase()] ?? fail("must be true or false");
   const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(raw.trim());
   if (!m) return fail("must be a non-negative whole number");
   const n = Number(m[1]);

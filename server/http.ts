@@ -212,7 +212,7 @@ export const createHttpHandler = (deps: HttpDeps) => {
       res,
       404,
       JSON.stringify({
-        error: `No route for ${req.method} ${path}. The hub serves GET /ws, POST /rpc, POST /api/actions/:actionId, POST /api/actions/batch, GET /healthz, GET /metrics and GET /openrpc.json.`,
+        error: `No route for ${req.method} ${path}. The hub serves GET /ws, POST /rpc, POST /api/actions/:actionId, POST /api/actions/batch, GET /healthz, GET /metrics, GET /openrpc.json and GET /inspector.`,
       }),
     );
   };

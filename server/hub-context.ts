@@ -5,6 +5,8 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Sessions } from "./sessions.ts";
+import type { InspectorFeed } from "./inspector/feed.ts";
+import type { HubStats } from "./inspector/stats.ts";
 
 /** What handlers are built with: the hub's services, never a socket to write to. */
 export interface HubContext {
@@ -17,4 +19,6 @@ export interface HubContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly version: string;
+  /** The web inspector's live feed and overview counts. */
+  readonly inspector: { readonly feed: InspectorFeed; readonly stats: HubStats };
 }

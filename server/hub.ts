@@ -21,6 +21,9 @@ import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
 import { ADMIN_ID, installToken, issueToken, parseToken, standingOf, verifyToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
+import { InspectorFeed } from "./inspector/feed.ts";
+import { inspectorRoute } from "./inspector/page.ts";
+import { HubStats } from "./inspector/stats.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -32,6 +35,8 @@ export interface RunningHub {
   /** ws://host:port/ws */
   readonly wsUrl: string;
   readonly port: number;
+  /** http://host:port/inspector, unless --inspector false. */
+  readonly inspectorUrl: string | undefined;
   /** Set when this start generated the admin token (first start without SWITCHBOARD_ADMIN_TOKEN): shown once. */
   readonly generatedAdminToken: string | undefined;
   readonly storage: Storage;
@@ -123,7 +128,10 @@ const lockDatabase = (file: string): (() => void) => {
   );
 };
 
-export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
+export const startHub = async (
+  config: Config,
+  options: { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string } = {},
+): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
   const unlock = lockDatabase(config.db);
   let storage: Storage;
@@ -166,12 +174,15 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     return counts;
   });
   const fanout = createFanout(sessions, metrics);
-  // The A2A edge's streams learn of committed events addressed to their a2a-clients (server/a2a/bell.ts):
-  // one deliver function, so they are rung on both engines, and by commits made on other nodes (PostgreSQL feed).
+  // One deliver function, so that what follows committed events sees them on both engines, and commits
+  // made on other nodes too (PostgreSQL feed): the A2A edge's streams (server/a2a/bell.ts) and the
+  // inspector's live feed.
   const a2aBell = new A2aBell();
+  const feed = new InspectorFeed();
   const deliver = (events: Parameters<typeof fanout>[0]): void => {
     fanout(events);
     a2aBell.onCommitted(events);
+    feed.committed(events);
   };
   const committer = new Committer(storage, deliver, metrics, log);
   // PostgreSQL: committed events reach this node's sockets from the log, whichever node wrote them.
@@ -180,6 +191,10 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     timeoutMs: config.callbackTimeoutMs,
     maxPendingPerApp: config.maxPendingCallbacks,
   });
+  sessions.onPresence = (agentId, status) => feed.presence(agentId, status);
+  callbacks.observer = feed;
+  const stats = new HubStats(sessions, callbacks, metrics, feed);
+  stats.start();
   const hub: HubContext = {
     config,
     storage,
@@ -189,6 +204,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     metrics,
     log,
     version: VERSION,
+    inspector: { feed, stats },
   };
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
@@ -217,7 +233,11 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       rateLimit: config.httpRateLimit,
       rateBurst: config.httpRateBurst,
       browsers: config,
-      routes: [...actionRoutes({ storage, dispatcher }), a2a.route],
+      routes: [
+        ...actionRoutes({ storage, dispatcher }),
+        a2a.route,
+        ...(config.inspector ? [inspectorRoute(options.inspectorDir)] : []),
+      ],
     }),
   );
   // Slow or idle HTTP clients must not hold sockets for Node's defaults (60 s for headers, 5 min for a request).
@@ -278,13 +298,17 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
-  log.info({ url, db: storage.location, engine: storage.engine, version: VERSION }, "listening");
+  log.info(
+    { url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       log.info("shutting down");
       clearInterval(sweeper);
+      stats.stop();
       transport.stopAccepting();
       a2a.close();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -300,5 +324,6 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log.info("stopped");
     })());
 
-  return { url, wsUrl: `ws://${host}:${port}/ws`, port, generatedAdminToken, storage, log, close };
+  const inspectorUrl = config.inspector ? `${url}/inspector` : undefined;
+  return { url, wsUrl: `ws://${host}:${port}/ws`, port, inspectorUrl, generatedAdminToken, storage, log, close };
 };

@@ -80,6 +80,8 @@ export const CloseCode = {
   forbidden: 4403,
   malformedFlood: 4429,
   tooManySockets: 4409,
+  /** An admin closed the socket (admin/socket/close); the client may reconnect and resume. */
+  closedByAdmin: 4000,
 } as const;
 
 /**

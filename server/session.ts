@@ -48,6 +48,8 @@ export class Session {
   /** Agents whose presence this socket follows. */
   presence: ReadonlySet<string> = new Set();
   closed = false;
+  /** When the socket was accepted (ms since the epoch). */
+  readonly connectedAt = Date.now();
   private readonly bucket: TokenBucket;
   private readonly malformed: WindowCounter;
   /** Reading is paused while a connection over its rate pays back its refusals. */
@@ -121,6 +123,11 @@ export class Session {
       tcp.once("drain", done);
       tcp.once("close", done);
     });
+  }
+
+  /** The peer's IP address, while the socket is open. */
+  get address(): string | undefined {
+    return (tcpOf(this.ws) as { remoteAddress?: string } | undefined)?.remoteAddress;
   }
 
   /** Bytes written but not yet sent. */

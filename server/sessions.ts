@@ -31,6 +31,8 @@ export class Sessions {
   private readonly all = new Set<Session>();
   private readonly byPrincipal = new Map<string, Set<Session>>();
   private readonly watchers = new Map<string, Set<Session>>();
+  /** Told of every real presence change, whoever watches (the inspector's feed). */
+  onPresence: ((agentId: string, status: "online" | "offline") => void) | undefined;
 
   private authed = 0;
 
@@ -136,8 +138,15 @@ export class Sessions {
     return this.all.values();
   }
 
+  /** The open socket with that connection id. */
+  find(connectionId: string): Session | undefined {
+    for (const s of this.all) if (s.id === connectionId) return s;
+    return undefined;
+  }
+
   /** Tell this node's sockets that follow the agent. */
   announce(agentId: string, status: "online" | "offline"): void {
+    this.onPresence?.(agentId, status);
     const set = this.watchers.get(agentId);
     if (!set) return;
     const frame = presenceFrame(agentId, status);

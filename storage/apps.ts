@@ -42,6 +42,7 @@ export const makeApps = (sql: Sql, caches: TxCaches) => {
   const byId = sql.prepare<[string], AppRow>("SELECT * FROM apps WHERE id = ?");
   const byName = sql.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
   const setManifest = sql.prepare("UPDATE apps SET manifest = ? WHERE id = ?");
+  const list = sql.prepare<[string, number], AppRow>("SELECT * FROM apps WHERE id > ? ORDER BY id LIMIT ?");
 
   return {
     async insert(a: {
@@ -71,6 +72,9 @@ export const makeApps = (sql: Sql, caches: TxCaches) => {
       return r && records.set(id, toRecord(r));
     },
     nameTaken: async (name: string): Promise<boolean> => (await byName.get(name)) !== undefined,
+    /** Every app, by id, after `afterId`. */
+    list: async (afterId: string, limit: number): Promise<App[]> =>
+      (await list.all(afterId, limit)).map((r) => toRecord(r).app),
     async setManifest(id: string, manifest: AppManifest): Promise<void> {
       records.delete(id);
       await setManifest.run(JSON.stringify(manifest), id);

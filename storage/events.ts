@@ -47,6 +47,10 @@ export interface EventLog {
   ): Promise<number[] | undefined>;
   /** The principal's entries after `cursor`, oldest first. */
   after(principal: string, cursor: number, limit: number): Promise<LoggedEvent[]>;
+  /** The principal's newest entries, newest first (the inspector's recent events). */
+  recent(principal: string, limit: number): Promise<LoggedEvent[]>;
+  /** How many of the principal's entries follow `cursor`, counting up to `cap` (a socket's lag). */
+  countAfter(principal: string, cursor: number, cap: number): Promise<number>;
   /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
   current(principal: string): Promise<number>;
   /** Where the principal's log stands, for planning a resume. */
@@ -101,6 +105,13 @@ export const makeEvents = (db: Db, caches: TxCaches): EventLog => {
   const after = db.prepare<[number, number, number], LoggedEvent>(
     `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
      WHERE r.principal = ? AND r.id > ? ORDER BY r.id LIMIT ?`,
+  );
+  const newestFirst = db.prepare<[number, number], LoggedEvent>(
+    `SELECT r.id AS cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+     WHERE r.principal = ? ORDER BY r.id DESC LIMIT ?`,
+  );
+  const countAfter = db.prepare<[number, number, number], { n: number }>(
+    "SELECT count(*) AS n FROM (SELECT 1 FROM event_recipients WHERE principal = ? AND id > ? LIMIT ?) AS pending",
   );
   const newest = db.prepare<[number], { id: number | null }>(
     "SELECT max(id) AS id FROM event_recipients WHERE principal = ?",
@@ -173,6 +184,14 @@ export const makeEvents = (db: Db, caches: TxCaches): EventLog => {
     after(principal, cursor, limit) {
       const key = keyOf(principal);
       return Promise.resolve(key === undefined ? [] : after.all(key, cursor, limit));
+    },
+    recent(principal, limit) {
+      const key = keyOf(principal);
+      return Promise.resolve(key === undefined ? [] : newestFirst.all(key, limit));
+    },
+    countAfter(principal, cursor, cap) {
+      const key = keyOf(principal);
+      return Promise.resolve(key === undefined ? 0 : countAfter.get(key, cursor, cap)!.n);
     },
     current: (principal) => Promise.resolve(positionNow(principal).newest),
     position: (principal) => Promise.resolve(positionNow(principal)),

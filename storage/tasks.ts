@@ -39,6 +39,17 @@ export type Membership = "current" | "former" | "never";
 
 /** owner, beforePk, status (twice: NULL for any), limit. */
 type ListParams = [string, number, TaskStatus | null, TaskStatus | null, number];
+/** beforePk, status, app, agent (each twice: NULL for any), limit. */
+type AdminListParams = [
+  number,
+  TaskStatus | null,
+  TaskStatus | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number,
+];
 
 export const makeTasks = (sql: Sql, caches: TxCaches) => {
   // A task's status is read on every send (is it active?) and changes a few times in its life.
@@ -81,6 +92,15 @@ export const makeTasks = (sql: Sql, caches: TxCaches) => {
      ORDER BY pk DESC LIMIT ?`,
   );
   const waiting = sql.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
+  const everyTask = sql.prepare<AdminListParams, TaskRow>(
+    `SELECT * FROM tasks t
+     WHERE t.pk < ? AND (CAST(? AS TEXT) IS NULL OR t.status = ?) AND (CAST(? AS TEXT) IS NULL OR t.app_id = ?)
+       AND (CAST(? AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM task_participants p WHERE p.task_pk = t.pk AND p.agent_id = ?))
+     ORDER BY t.pk DESC LIMIT ?`,
+  );
+  const byStatus = sql.prepare<[], { status: TaskStatus; n: number }>(
+    "SELECT status, count(*) AS n FROM tasks GROUP BY status",
+  );
 
   return {
     async insert(t: {
@@ -156,6 +176,23 @@ export const makeTasks = (sql: Sql, caches: TxCaches) => {
     ): Promise<TaskRecord[]> {
       const s = status ?? null;
       return (await forApp.all(appId, beforePk, s, s, limit)).map(toRecord);
+    },
+    /** Every task, newest first, strictly older than `beforePk`; `agentId` matches current and former participants. */
+    async listAll(
+      filter: { status?: TaskStatus | undefined; appId?: string | undefined; agentId?: string | undefined },
+      beforePk: number,
+      limit: number,
+    ): Promise<TaskRecord[]> {
+      const status = filter.status ?? null;
+      const app = filter.appId ?? null;
+      const agent = filter.agentId ?? null;
+      return (await everyTask.all(beforePk, status, status, app, app, agent, agent, limit)).map(toRecord);
+    },
+    /** How many tasks are in each status. */
+    async countByStatus(): Promise<Record<TaskStatus, number>> {
+      const counts: Record<TaskStatus, number> = { waiting: 0, active: 0, failed: 0, closed: 0 };
+      for (const r of await byStatus.all()) counts[r.status] = r.n;
+      return counts;
     },
   };
 };

@@ -70,6 +70,7 @@ const commands: Record<string, Command> = {
       const config = resolveConfig(values as Record<string, string | undefined>);
       const hub = await startHub(config);
       out(`Switchboard ${VERSION} listening on ${hub.url} (WebSocket ${hub.wsUrl}), database ${config.db}`);
+      if (hub.inspectorUrl) out(`Inspector: ${hub.inspectorUrl} (sign in with the admin token)`);
       if (hub.generatedAdminToken) {
         out(`Admin token (shown once; set SWITCHBOARD_ADMIN_TOKEN to choose your own): ${hub.generatedAdminToken}`);
       }

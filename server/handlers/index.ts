@@ -12,6 +12,7 @@ import { taskHandlers } from "./tasks.ts";
 import { actionHandlers } from "./actions.ts";
 import { authorityHandlers } from "./authority.ts";
 import { a2aHandlers } from "../a2a/handlers.ts";
+import { inspectorHandlers } from "./inspector.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementation[] => [
@@ -27,4 +28,5 @@ export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementati
   ...actionHandlers(hub),
   ...authorityHandlers(hub),
   ...a2aHandlers(hub),
+  ...inspectorHandlers(hub),
 ];

@@ -37,6 +37,13 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     `SELECT r.cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
      WHERE r.principal = ? AND r.cursor > ? AND r.cursor < ${FINAL} ORDER BY r.cursor LIMIT ?`,
   );
+  const newestFirst = sql.prepare<[string, number], LoggedEvent>(
+    `SELECT r.cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+     WHERE r.principal = ? AND r.cursor < ${FINAL} ORDER BY r.cursor DESC LIMIT ?`,
+  );
+  const countAfter = sql.prepare<[string, number, number], { n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM event_recipients WHERE principal = ? AND cursor > ? AND cursor < ${FINAL} LIMIT ?) AS pending`,
+  );
   const position = sql.prepare<
     [string, string],
     { newest: number | null; oldest: number | null; floor: number | null }
@@ -85,6 +92,8 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
       return undefined;
     },
     after: (principal, cursor, limit) => after.all(principal, cursor, limit),
+    recent: (principal, limit) => newestFirst.all(principal, limit),
+    countAfter: async (principal, cursor, cap) => (await countAfter.get(principal, cursor, cap))!.n,
     current: async (principal) => (await positionOf(principal)).newest,
     position: positionOf,
     async ack(principal, cursor) {

@@ -54,6 +54,8 @@ const fixedSamples: Record<string, unknown[]> = {
   "intents/schemas params": [{}],
   "actions/list params": [{}],
   "a2a/unexpose params": [{}],
+  "admin/overview params": [{}],
+  "admin/feed/unsubscribe params": [{}],
   "admin/app/create params": [
     { name: "planner" },
     {

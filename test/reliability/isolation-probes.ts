@@ -69,6 +69,20 @@ export const TENANT_FREE: Readonly<Record<string, string>> = {
   "a2a/unexpose": "removes the calling agent's own A2A card",
   "a2a/exposure/get": "A2A cards are public like agent cards: /.well-known/agent-card.json serves them to anyone",
   "admin/a2a-client/create": "admin only",
+  "admin/overview": "admin only (the inspector); the admin sees every tenant",
+  "admin/feed/subscribe": "admin only (the inspector); the admin sees every tenant",
+  "admin/feed/unsubscribe": "admin only (the inspector); the admin sees every tenant",
+  "admin/sockets/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/socket/close": "admin only (the inspector); the admin sees every tenant",
+  "admin/agent/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/tasks/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/task/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/task/close": "admin only (the inspector); the admin sees every tenant",
+  "admin/conversation/get": "admin only (the inspector); the admin sees every tenant",
+  "admin/conversation/archive": "admin only (the inspector); the admin sees every tenant",
+  "admin/messages/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/apps/list": "admin only (the inspector); the admin sees every tenant",
+  "admin/app/get": "admin only (the inspector); the admin sees every tenant",
 };
 
 const text = (s: string) => [{ type: "text", text: s }];
