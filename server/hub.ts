@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
 import { openStorage, nowIso, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
@@ -19,10 +18,9 @@ import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
 import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
+import { VERSION } from "./version.ts";
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export { VERSION };
 
 export interface RunningHub {
   /** http://host:port */
