@@ -6,21 +6,21 @@
 // that (docs/PERFORMANCE.md has the figures). The typed client package is
 // still emitted by tsc, file by file with declarations (client/tsconfig.build.json).
 //
-//   node scripts/bundle.mjs          dist/switchboard.js, dist/example-*.js (ESM)
-//   node scripts/bundle.mjs --sea    dist/sea/switchboard.cjs (CommonJS, for the single executable)
+// This script writes dist/switchboard.js and dist/example-*.js (ESM);
+// scripts/sea/build.mjs reuses its options for the single executable's
+// CommonJS bundle.
 //
 // Modules of server/ and storage/ that find files next to themselves through
 // import.meta.url (the SQL migrations, package.json) get the URL their source
 // file would have inside dist/ (ESM) or inside the executable's cache folder
-// (--sea), and those files are copied there.
+// (SEA), and those files are copied there.
 import { build } from "esbuild";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
-const sea = process.argv.includes("--sea");
 
 /** The files the bundled code reads at run time, relative to the project's root. */
 export const runtimeFiles = () => {
@@ -31,7 +31,7 @@ export const runtimeFiles = () => {
   return walk("storage");
 };
 
-const moduleUrls = {
+const moduleUrls = (sea) => ({
   name: "module-urls",
   setup(b) {
     b.onLoad({ filter: /[\\/](server|storage)[\\/].*\.ts$/ }, (args) => {
@@ -44,9 +44,10 @@ const moduleUrls = {
       return { contents: source.replaceAll("import.meta.url", url), loader: "ts" };
     });
   },
-};
+});
 
-const common = {
+/** The options both bundles share; `sea` for the single executable's. */
+export const commonOptions = (sea) => ({
   bundle: true,
   platform: "node",
   target: "node20",
@@ -55,12 +56,14 @@ const common = {
   logLevel: "warning",
   // ws loads these optional accelerators when present.
   external: ["bufferutil", "utf-8-validate"],
-  plugins: [moduleUrls],
-};
+  plugins: [moduleUrls(sea)],
+});
 
-if (!sea) {
+export const bundle = async () => {
+  const common = commonOptions(false);
   // Remove only what this script writes (dist/ may hold other builds' folders).
-  for (const e of readdirSync(dist, { withFileTypes: true }).filter(() => true)) {
+  mkdirSync(dist, { recursive: true });
+  for (const e of readdirSync(dist, { withFileTypes: true })) {
     if (e.isFile() && /\.(js|js\.map|LEGAL\.txt)$/.test(e.name)) rmSync(join(dist, e.name));
   }
   rmSync(join(dist, "storage"), { recursive: true, force: true });
@@ -68,8 +71,8 @@ if (!sea) {
   await build({
     ...common,
     entryPoints: {
-      switchboard: "server/cli/main.ts",
-      ...Object.fromEntries(examples.map((f) => [`example-${basename(f, ".ts")}`, `examples/${f}`])),
+      switchboard: join(root, "server/cli/main.ts"),
+      ...Object.fromEntries(examples.map((f) => [`example-${basename(f, ".ts")}`, join(root, "examples", f)])),
     },
     outdir: dist,
     format: "esm",
@@ -82,15 +85,6 @@ if (!sea) {
     },
   });
   for (const file of runtimeFiles()) cpSync(join(root, file), join(dist, file));
-} else {
-  mkdirSync(join(dist, "sea"), { recursive: true });
-  await build({
-    ...common,
-    entryPoints: ["server/cli/main.ts"],
-    outfile: join(dist, "sea", "switchboard.cjs"),
-    format: "cjs",
-    // better-sqlite3's JavaScript is bundled; its addon comes out of the executable (scripts/sea/).
-    alias: { bindings: join(root, "scripts", "sea", "bindings.cjs") },
-    inject: [join(root, "scripts", "sea", "files.cjs")],
-  });
-}
+};
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundle();
