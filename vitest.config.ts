@@ -6,6 +6,7 @@ export default defineConfig({
     // Several hubs as one need PostgreSQL: they run in vitest.pg.config.ts.
     // Browser tests need Chromium: npm run test:browser (vitest.browser.config.ts).
     exclude: ["test/cluster/**", "test/browser/**", "node_modules/**"],
+    globalSetup: ["test/helpers/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

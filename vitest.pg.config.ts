@@ -20,7 +20,7 @@ export default defineConfig({
       "test/core/cli.test.ts",
       "test/bench/**",
     ],
-    globalSetup: ["test/global-postgres.ts"],
+    globalSetup: ["test/helpers/global-setup.ts", "test/global-postgres.ts"],
     env: { SWITCHBOARD_TEST_ENGINE: "postgres" },
     testTimeout: 30_000,
     hookTimeout: 60_000,

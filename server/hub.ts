@@ -1,8 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
-import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
+import { isPostgresUrl, openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { a2aEdge, A2aBell } from "./a2a/index.ts";
 import { AppCallbacks } from "./callbacks.ts";
@@ -24,10 +23,9 @@ import { Transport } from "./transport.ts";
 import { InspectorFeed } from "./inspector/feed.ts";
 import { inspectorRoute } from "./inspector/page.ts";
 import { HubStats } from "./inspector/stats.ts";
+import { VERSION } from "./version.ts";
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
+export { VERSION };
 
 export interface RunningHub {
   /** http://host:port */
@@ -115,8 +113,8 @@ const setUpAdmin = async (storage: Storage, config: Config, log: Logger): Promis
 };
 
 /** Refuse to start on a SQLite file another hub has open; several nodes share PostgreSQL instead. */
-const lockDatabase = (file: string): (() => void) => {
-  if (file === ":memory:" || /^postgres(ql)?:\/\//.test(file)) return () => {};
+export const lockDatabase = (file: string): (() => void) => {
+  if (file === ":memory:" || isPostgresUrl(file)) return () => {};
   const lock = takeHubLock(file);
   if (lock.ok) return lock.release;
   const who = lock.owner

@@ -1,8 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isRpcError, raise } from "../../protocol/index.ts";
-import { nowIso, openStorage, type Storage } from "../../storage/index.ts";
+import { isPostgresUrl, nowIso, openStorage, redactUrl, type Storage } from "../../storage/index.ts";
+import { copyToPostgres } from "./copy.ts";
 import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig } from "../config.ts";
-import { startHub, VERSION } from "../hub.ts";
+import { lockDatabase, startHub, VERSION } from "../hub.ts";
 import { backupDatabase, restoreDatabase, type BackupSummary } from "./backup.ts";
 import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
 
@@ -197,6 +198,35 @@ commands.restore = {
   async run(values, [file]) {
     const { db } = resolveConfig({ db: values.db as string | undefined });
     printCopied(values, "Restored", file!, await restoreDatabase(file!, db, values.force === true));
+  },
+};
+
+commands.copy = {
+  usage: "switchboard copy --to postgres://USER:PASSWORD@HOST/DB [--db FILE] [--json]",
+  summary:
+    "Copy the embedded database (hub stopped) into an empty PostgreSQL database, ids, seqs and cursors intact; then start the hubs with --db postgres://….",
+  options: { ...dbOption, to: { type: "string" }, json: { type: "boolean" } },
+  positionals: 0,
+  async run(values) {
+    const to = values.to;
+    if (typeof to !== "string" || !isPostgresUrl(to)) {
+      throw new ConfigError("copy needs --to postgres://USER:PASSWORD@HOST/DATABASE, an empty PostgreSQL database");
+    }
+    const { db } = resolveConfig({ db: values.db as string | undefined });
+    if (isPostgresUrl(db)) throw new ConfigError("copy reads the embedded SQLite file: pass --db FILE");
+    // The hub must be stopped: its lock on the file says whether one runs.
+    const unlock = lockDatabase(db);
+    try {
+      const { tables } = await copyToPostgres(db, to);
+      if (values.json) out(JSON.stringify({ from: db, to: redactUrl(to), tables }));
+      else {
+        const rows = Object.values(tables).reduce((a, b) => a + b, 0);
+        out(`Copied ${db} to ${redactUrl(to)}: ${Object.keys(tables).length} tables, ${rows} rows.`);
+        out(`Start every hub with --db ${redactUrl(to)} (and the real password).`);
+      }
+    } finally {
+      unlock();
+    }
   },
 };
 

@@ -1,4 +1,6 @@
 import { main } from "./commands.ts";
 
-const code = await main(process.argv.slice(2));
-if (code !== 0) process.exit(code);
+// No top-level await: the single executable runs this as CommonJS.
+void main(process.argv.slice(2)).then((code) => {
+  if (code !== 0) process.exit(code);
+});

@@ -1,10 +1,18 @@
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, sep } from "node:path";
 
-/** Where `npm run build:inspector` writes the page (run by `prepare`, so by `npm ci`). */
-export const INSPECTOR_DIST = fileURLToPath(new URL("../../dist/inspector/", import.meta.url));
+/**
+ * Where `npm run build:inspector` writes the page (run by `prepare`, so by
+ * `npm ci`): dist/inspector, found from this file in the sources
+ * (server/inspector/) and from the bundle, which places it at
+ * dist/server/inspector/.
+ */
+const candidates = ["../../dist/inspector/", "../../inspector/"].map((u) => fileURLToPath(new URL(u, import.meta.url)));
+export const INSPECTOR_DIST =
+  candidates.find((d) => d.includes(`${sep}dist${sep}`) && existsSync(join(d, "index.html"))) ?? candidates[0]!;
 
 /**
  * Same origin only, no inline script or style, no framing. 'self' in

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHub } from "../helpers/hub.ts";
 
-/** Run an example the way the README says, against this hub; resolves with its exit code and output. */
+/** Run a built example the way the README says (npm run example:NAME), against this hub; resolves with its exit code and output. */
 const runExample = (t: TestHub, file: string): Promise<{ code: number | null; output: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file], {
+    const child = spawn(process.execPath, [file], {
       env: { ...process.env, SWITCHBOARD_URL: t.wsUrl, SWITCHBOARD_ADMIN_TOKEN: t.adminToken },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -24,7 +24,7 @@ describe("the action examples run to completion against a real hub", () => {
   afterAll(() => t.stop());
 
   it("examples/consent-flow.ts: consent, then an intent and a request on the user's behalf", async () => {
-    const { code, output } = await runExample(t, "examples/consent-flow.ts");
+    const { code, output } = await runExample(t, "dist/example-consent-flow.js");
     expect(code, output).toBe(0);
     expect(output).toContain("before consent, intent.create fails NoDelegatedGrant");
     expect(output).toMatch(/event request\.accepted: Grace accepted req_/);
@@ -32,7 +32,7 @@ describe("the action examples run to completion against a real hub", () => {
   });
 
   it("examples/jukebox-app.ts: an app declares and serves its own actions", async () => {
-    const { code, output } = await runExample(t, "examples/jukebox-app.ts");
+    const { code, output } = await runExample(t, "dist/example-jukebox-app.js");
     expect(code, output).toBe(0);
     expect(output).toContain("play (standard)");
     expect(output).toMatch(/add_to_queue → \{"status":"playing","current":"song-1","queue":\["song-2"\]\}/);

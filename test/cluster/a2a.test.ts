@@ -3,7 +3,16 @@ import { TaskState, type StreamResponse } from "@a2a-js/sdk";
 import { TestHub } from "../helpers/hub.ts";
 
 import type { Message as HubMessage } from "../../protocol/index.ts";
-import { describeEvent, request, sdkClient, setUp, statusPart, textOf, userMessage, type A2aSetup } from "../a2a/lib.ts";
+import {
+  describeEvent,
+  request,
+  sdkClient,
+  setUp,
+  statusPart,
+  textOf,
+  userMessage,
+  type A2aSetup,
+} from "../a2a/lib.ts";
 
 /**
  * Two hub nodes on one PostgreSQL database: the agent is connected to one,

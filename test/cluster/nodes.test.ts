@@ -111,10 +111,9 @@ describe("several hubs on PostgreSQL serve as one (section 11)", () => {
     const call = { action: "circle.create", params: { name: "one", kind: "group" }, idempotencyKey: "k-everywhere" };
     const [x, y] = await Promise.all([here.call("actions/invoke", call), there.call("actions/invoke", call)]);
     expect(x).toEqual(y);
-    const rows = await c.node(1).query<{ n: number }>(
-      "SELECT count(*) AS n FROM circles WHERE owner_user_id = ?",
-      user.id,
-    );
+    const rows = await c
+      .node(1)
+      .query<{ n: number }>("SELECT count(*) AS n FROM circles WHERE owner_user_id = ?", user.id);
     expect(rows[0]!.n).toBe(1);
   });
 

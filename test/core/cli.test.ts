@@ -17,12 +17,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Run `node --import tsx server/cli/main.ts ...args` from the project's root. */
+/** Run the `switchboard` bin (the built command line) from the project's root. */
 const cli = (...args: string[]): Promise<Run> =>
   new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "server/cli/main.ts", ...args],
+      ["bin/switchboard.js", ...args],
       { cwd: process.cwd(), env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "silent" }, timeout: 60_000 },
       (err, stdout, stderr) =>
         resolve({
@@ -117,7 +117,6 @@ describe("the command line", () => {
   }, 60_000);
 
   it("has --help for every command", async () => {
-    // (Each run costs about two seconds of CPU, mostly loading effect through tsx: one per command.)
     const [serve, app, agent, user, token] = await Promise.all([
       cli("serve", "--help"),
       cli("app", "create", "--help"),

@@ -36,7 +36,7 @@ export interface ChildHubOptions {
 }
 
 /**
- * The hub as its own process (`switchboard serve`, what `npm start` runs), for
+ * The hub as its own process (the built `switchboard serve`, what `npm start` runs), for
  * tests that kill it: SIGKILL for crashes, SIGTERM for graceful shutdown.
  * Its stdout and stderr are kept so a test can search them.
  */
@@ -71,7 +71,7 @@ export class ChildHub {
       "log-level": options.logLevel ?? "warn",
       ...options.flags,
     };
-    const args = ["--import", "tsx", "server/cli/main.ts", "serve"];
+    const args = ["dist/switchboard.js", "serve"];
     for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, v);
     const proc = spawn(process.execPath, args, {
       cwd: root,

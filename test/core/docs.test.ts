@@ -1,0 +1,17 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+/** The repository carries its own wire contract, kept in step with ../shared/PROTOCOL.md (the source). */
+describe("the repository is self-contained", () => {
+  it("docs/PROTOCOL.md is a copy of ../shared/PROTOCOL.md (cp ../shared/PROTOCOL.md docs/ after a change there)", () => {
+    const copy = readFileSync("docs/PROTOCOL.md", "utf8");
+    expect(copy).toMatch(/JSON-RPC/);
+    if (existsSync("../shared/PROTOCOL.md")) expect(copy).toBe(readFileSync("../shared/PROTOCOL.md", "utf8"));
+  });
+
+  it("LICENSE is the license package.json names", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { license: string };
+    expect(pkg.license).toBe("MIT");
+    expect(readFileSync("LICENSE", "utf8")).toMatch(/^MIT License/);
+  });
+});
