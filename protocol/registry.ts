@@ -9,6 +9,7 @@ import * as directory from "./methods/directory.ts";
 import * as system from "./methods/system.ts";
 import * as events from "./methods/events.ts";
 import * as cards from "./methods/cards.ts";
+import * as webhooks from "./methods/webhooks.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
 import * as actions from "./actions/methods.ts";
@@ -70,6 +71,11 @@ export const methods = [
   authority.GrantsRevoke,
   authority.AdminGrantCreate,
   authority.AuthDiagnose,
+  webhooks.AppWebhookSet,
+  webhooks.AppWebhookGet,
+  webhooks.AppWebhookDelete,
+  webhooks.AppWebhookResume,
+  webhooks.AppWebhookDeliveries,
 ] as const;
 
 export const notificationDefs = [

@@ -5,6 +5,7 @@ import type { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Sessions } from "./sessions.ts";
+import type { Sealer, WebhookWorker } from "./webhooks/index.ts";
 
 /** What handlers are built with: the hub's services, never a socket to write to. */
 export interface HubContext {
@@ -17,4 +18,8 @@ export interface HubContext {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly version: string;
+  /** Delivers events to app webhooks; told when a webhook changes. */
+  readonly webhooks: WebhookWorker;
+  /** Seals webhook secrets at rest under --secret-key. */
+  readonly sealer: Sealer;
 }

@@ -19,6 +19,7 @@ import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
 import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
+import { checkSecrets, makeSealer, makeWebhookCallbacks, SealedSecretError, WebhookWorker } from "./webhooks/index.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -81,19 +82,24 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
 export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
   const storage = openStorage(config.db);
+  const sealer = makeSealer(config.secretKey);
   let generatedAdminToken: string | undefined;
   let orphans = 0;
+  let sealed = 0;
   try {
     generatedAdminToken = storage.db
       .transaction(() => {
         storage.apps.ensureDefault(nowIso());
         orphans = failOrphanedTasks(storage);
+        // SQLite: this hub is alone on its file, so leases left by a previous run are its own.
+        storage.webhooks.releaseAllLeases();
+        sealed = checkSecrets(storage, sealer);
         return setUpAdmin(storage, config);
       })
       .immediate();
   } catch (err) {
     storage.close();
-    throw err;
+    throw err instanceof SealedSecretError ? new ConfigError(err.message) : err;
   }
 
   const sessions = new Sessions();
@@ -105,20 +111,37 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     }
     return counts;
   });
-  const committer = new Committer(storage, createFanout(sessions, metrics), metrics, log);
-  const callbacks = new AppCallbacks(sessions, metrics, {
-    timeoutMs: config.callbackTimeoutMs,
-    maxPendingPerApp: config.maxPendingCallbacks,
-  });
+  const fanout = createFanout(sessions, metrics);
+  let webhooks: WebhookWorker | undefined;
+  const committer = new Committer(
+    storage,
+    (events) => {
+      fanout(events);
+      webhooks?.onCommitted(events);
+    },
+    metrics,
+    log,
+  );
+  const commit: HubContext["commit"] = (fn) => committer.run(fn);
+  const webhookDeps = { config, storage, commit, metrics, log, sealer };
+  webhooks = new WebhookWorker(webhookDeps);
+  const callbacks = new AppCallbacks(
+    sessions,
+    metrics,
+    { timeoutMs: config.callbackTimeoutMs, maxPendingPerApp: config.maxPendingCallbacks },
+    makeWebhookCallbacks(webhookDeps),
+  );
   const hub: HubContext = {
     config,
     storage,
-    commit: (fn) => committer.run(fn),
+    commit,
     sessions,
     callbacks,
     metrics,
     log,
     version: VERSION,
+    webhooks,
+    sealer,
   };
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
@@ -165,6 +188,8 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
+  if (sealed > 0) log.info({ webhooks: sealed }, "webhook secrets stored plain are now sealed with --secret-key");
+  webhooks.start();
   log.info({ url, db: config.db, version: VERSION }, "listening");
 
   let closing: Promise<void> | undefined;
@@ -173,6 +198,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log.info("shutting down");
       clearInterval(sweeper);
       transport.stopAccepting();
+      await webhooks.stop();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await transport.idle(config.shutdownGraceMs);
       await committer.drained();

@@ -67,6 +67,7 @@ export const makeApps = (db: Db, caches: TxCaches) => {
       return r && records.set(id, toRecord(r));
     },
     nameTaken: (name: string): boolean => byName.get(name) !== undefined,
+    idOf: (name: string): string | undefined => byName.get(name)?.id,
     setManifest(id: string, manifest: AppManifest): void {
       records.delete(id);
       setManifest.run(JSON.stringify(manifest), id);

@@ -9,6 +9,7 @@ import { makeConversations } from "./conversations.ts";
 import { makeMessages } from "./messages.ts";
 import { makeEvents } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
+import { makeWebhooks } from "./webhooks.ts";
 
 /**
  * The hub's storage: one module per aggregate, each a set of plain
@@ -30,6 +31,7 @@ export const fromDb = (db: Db, caches = new TxCaches(db), tasks = makeTasks(db, 
   messages: makeMessages(db),
   events: makeEvents(db, caches),
   actions: makeActionStorage(db),
+  webhooks: makeWebhooks(db),
   close: () => db.close(),
 });
 
@@ -41,6 +43,7 @@ export type { TaskRecord, Membership } from "./tasks.ts";
 export type { ConversationRecord, ConversationListEntry, ConversationPlace, SendContext } from "./conversations.ts";
 export type { StoredMessage, MessageRange, MessagePlace } from "./messages.ts";
 export type { LoggedEvent } from "./events.ts";
+export type { WebhookRecord, DeliveryAttempt } from "./webhooks.ts";
 export type { AgentWithCard } from "./agents.ts";
 export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";

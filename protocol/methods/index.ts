@@ -7,3 +7,4 @@ export * from "./directory.ts";
 export * from "./system.ts";
 export * from "./events.ts";
 export * from "./cards.ts";
+export * from "./webhooks.ts";

@@ -56,7 +56,15 @@ const printMade = (values: Record<string, unknown>, id: string, token: string, e
   }
 };
 
-const serveOptions = Object.fromEntries(Object.keys(optionSpecs).map((flag) => [flag, { type: "string" as const }]));
+// Boolean settings are bare flags (`--webhook-allow-private`); their environment variables take true or false.
+const serveOptions = Object.fromEntries(
+  Object.entries(optionSpecs).map(([flag, spec]) => [
+    flag,
+    { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) },
+  ]),
+);
+const flagStrings = (values: Record<string, string | boolean | undefined>): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v]));
 
 const commands: Record<string, Command> = {
   serve: {
@@ -65,7 +73,7 @@ const commands: Record<string, Command> = {
     options: serveOptions,
     positionals: 0,
     async run(values) {
-      const config = resolveConfig(values as Record<string, string | undefined>);
+      const config = resolveConfig(flagStrings(values));
       const hub = await startHub(config);
       out(`Switchboard ${VERSION} listening on ${hub.url} (WebSocket ${hub.wsUrl}), database ${config.db}`);
       if (hub.generatedAdminToken) {

@@ -11,6 +11,7 @@ import { systemHandlers } from "./system.ts";
 import { taskHandlers } from "./tasks.ts";
 import { actionHandlers } from "./actions.ts";
 import { authorityHandlers } from "./authority.ts";
+import { webhookHandlers } from "./webhooks.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unknown>): Implementation[] => [
@@ -25,4 +26,5 @@ export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unkno
   ...cardHandlers(hub),
   ...actionHandlers(hub),
   ...authorityHandlers(hub),
+  ...webhookHandlers(hub),
 ];
