@@ -53,6 +53,9 @@ const fixedSamples: Record<string, unknown[]> = {
   "rpc.discover params": [{}],
   "intents/schemas params": [{}],
   "actions/list params": [{}],
+  "app/webhook/get params": [{}],
+  "app/webhook/delete params": [{}],
+  "app/webhook/resume params": [{}],
   "admin/app/create params": [
     { name: "planner" },
     {

@@ -65,6 +65,12 @@ export const TENANT_FREE: Readonly<Record<string, string>> = {
   "actions/list":
     "the catalog is public (section 7.1): it depends only on the caller's type (agent_visible, agent_only), never on who calls; an app's declarations are there to be invoked, and what invoking them needs is probed under actions/invoke",
   "admin/grant/create": "admin only; the admin manages every tenant",
+  "app/webhook/set":
+    "takes no id: it sets the calling app's own webhook (test/webhooks/safety.test.ts checks that two apps never see each other's)",
+  "app/webhook/get": "takes no id: it reads the calling app's own webhook",
+  "app/webhook/delete": "takes no id: it deletes the calling app's own webhook",
+  "app/webhook/resume": "takes no id: it resumes the calling app's own webhook",
+  "app/webhook/deliveries": "takes no id: it lists the calling app's own attempts",
 };
 
 const text = (s: string) => [{ type: "text", text: s }];

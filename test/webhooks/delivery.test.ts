@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TestHub } from "../helpers/hub.ts";
 import { Receiver, rpc, verify } from "./receiver.ts";
-import { consentIdOf, consentRejections, webhookApp } from "./setup.ts";
+import { consentIdOf, consentRejections, until, webhookApp } from "./setup.ts";
 
 describe("webhooks: events are delivered in order, signed, retried and paused (section 12)", () => {
   let t: TestHub;
@@ -120,6 +120,38 @@ describe("webhooks: events are delivered in order, signed, retried and paused (s
     expect(verify(newSecret, e)).toEqual(e.json);
     expect(verify(app.secret, e)).toEqual(e.json);
     expect(() => verify(`whsec_${Buffer.alloc(32, 7).toString("base64")}`, e)).toThrow();
+  });
+
+  it("keeps undelivered events past --event-retention, and drops them once delivered", async () => {
+    const r = await receiver();
+    r.reply = () => ({ status: 500 });
+    const app = await webhookApp(t, r.url);
+    const made = await t.user();
+    const ids = await consentRejections(t, app, { id: made.id, client: await t.connect(made.token) }, 3);
+    await r.waitFor(() => r.requests.length >= 4, "the schedule exhausted");
+    for (let i = 0; i < 100; i++) {
+      if ((await rpc(t, app.token, "app/webhook/get")).result.webhook?.status === "paused") break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    // A restart with a retention of 1 ms sweeps the log at once: the user's entries go, the app's stay.
+    await t.restart({ eventRetention: 1 });
+    const userLog = await rpc(t, made.token, "events/replay", { after: "0" });
+    expect(userLog.result.items).toEqual([]);
+    const appLog = await rpc(t, app.token, "events/replay", { after: "0" });
+    expect(appLog.result.items.map((i: { params: Record<string, unknown> }) => consentIdOf(i.params))).toEqual(ids);
+    r.reply = () => ({});
+    await rpc(t, app.token, "app/webhook/resume");
+    await r.waitFor(() => r.requests.length >= 7, "the three held events");
+    expect(r.requests.slice(4).map((q) => consentIdOf(q.json.params))).toEqual(ids);
+    await until(
+      async () => (await rpc(t, app.token, "app/webhook/deliveries", {})).result.items,
+      (items: Array<{ outcome: string }>) => items.filter((d) => d.outcome === "delivered").length === 3,
+      "the three deliveries stored",
+    );
+    // Delivered, they are no longer held: the next sweep (the next start) drops them.
+    await t.restart({ eventRetention: 1 });
+    expect((await rpc(t, app.token, "events/replay", { after: "0" })).result?.items ?? []).toEqual([]);
+    await t.restart({ eventRetention: 7 * 24 * 3600 * 1000 });
   });
 
   it("get, delete, and a webhook-less app's events stay in its log", async () => {

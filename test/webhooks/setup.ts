@@ -38,3 +38,13 @@ export const consentRejections = async (
 
 /** The consent id each delivered consent/rejected event carries. */
 export const consentIdOf = (params: Record<string, unknown>): string => (params.consent as { id: string }).id;
+
+/** Poll `read` until `done` holds of its value (at most ~10 s); returns the last value. */
+export const until = async <T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> => {
+  for (let i = 0; i < 500; i++) {
+    const v = await read();
+    if (done(v)) return v;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
