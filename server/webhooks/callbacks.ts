@@ -51,7 +51,7 @@ export const makeWebhookCallbacks = (deps: WorkerDeps) => ({
           callbackId: id,
           host: safeHost(rec.webhook.url),
           method,
-          httpStatus: result.ok ? result.status : result.status,
+          httpStatus: result.status,
           error,
         },
         "webhook callback failed",

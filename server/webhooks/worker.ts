@@ -162,7 +162,7 @@ export class WebhookWorker {
           method: event.method,
           attempt,
           outcome,
-          httpStatus: result.ok ? result.status : result.status,
+          httpStatus: result.status,
           error: result.ok ? undefined : result.error,
           durationMs: result.durationMs,
           at,

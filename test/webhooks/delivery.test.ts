@@ -39,6 +39,11 @@ describe("webhooks: events are delivered in order, signed, retried and paused (s
       expect(e.headers["webhook-id"]).toBe(`${app.id}.${e.json.params.cursor}`);
       expect(verify(app.secret, e)).toEqual(e.json);
     }
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_webhook_deliveries_total\{kind="event",outcome="delivered"\} [1-9]/);
+    expect(metrics).toContain(
+      'switchboard_webhook_delivery_seconds_bucket{le="0.005",kind="event",outcome="delivered"}',
+    );
     // The same events as events/replay returns them.
     const replay = await rpc(t, app.token, "events/replay", { after: "0" });
     expect(replay.result.items.map((i: { params: unknown }) => i.params)).toEqual(r.events.map((e) => e.json.params));
