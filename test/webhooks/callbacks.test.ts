@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { rejects } from "../helpers/expect.ts";
-import { TestHub } from "../helpers/hub.ts";
+import { TestHub, uniqueName } from "../helpers/hub.ts";
 import { Receiver, rpc, verify, type Received } from "./receiver.ts";
 import { webhookApp } from "./setup.ts";
 
@@ -127,6 +127,45 @@ describe("webhooks: callbacks go to an app's webhook when it has no socket (sect
       "TaskRejected",
     );
     expect(err2.data).toMatchObject({ reason: "invalid_verdict" });
+  });
+
+  it("action/execute over the webhook runs an app-served action; an error status is ActionUnavailable", async () => {
+    const r = await receiver();
+    r.reply = (req) =>
+      answer(req, { status: "playing", item_id: (req.json.params.params as { item_id: string }).item_id });
+    const name = uniqueName("jukebox");
+    const app = await webhookApp(t, r.url, { name });
+    const declared = await rpc(t, app.token, "app/manifest/update", {
+      actions: [
+        {
+          id: "play",
+          type: "action",
+          name: "Play",
+          description: "Start playback",
+          permissions: { user: "allowed", agent: "allowed" },
+          side_effects: "local",
+          schema: {
+            input: { type: "object", properties: { item_id: { type: "string" } }, required: ["item_id"] },
+            output: { type: "object", properties: { status: { type: "string" } }, required: ["status"] },
+          },
+        },
+      ],
+    });
+    expect(declared.error).toBeUndefined();
+    const made = await t.user();
+    const user = await t.connect(made.token);
+    const { result } = await user.call("actions/invoke", { action: `${name}.play`, params: { item_id: "song-1" } });
+    expect(result).toEqual({ status: "playing", item_id: "song-1" });
+    const req = r.requests.find((q) => q.json.method === "action/execute")!;
+    expect(req.json.params).toMatchObject({ action: `${name}.play`, invoker: { type: "user", id: made.id } });
+    verify(app.secret, req);
+
+    r.reply = () => ({ status: 502 });
+    const err = await rejects(
+      user.call("actions/invoke", { action: `${name}.play`, params: { item_id: "song-2" } }),
+      "ActionUnavailable",
+    );
+    expect(err.data).toMatchObject({ reason: "app_error" });
   });
 
   it("prefers a connected socket to the webhook", async () => {
