@@ -31,35 +31,45 @@ export interface SeededConversation {
 }
 
 /** Open a fresh database with the hub's migrations and the default app (as the hub does at start). */
-export const openSeed = (file: string): Storage => {
-  const storage = openStorage(file);
-  storage.db.transaction(() => storage.apps.ensureDefault(nowIso())).immediate();
+export const openSeed = async (target: string): Promise<Storage> => {
+  const storage = await openStorage(target);
+  await inTransaction(storage, () => storage.apps.ensureDefault(nowIso()));
   return storage;
 };
 
 /** Flush the WAL into the main file so that the hub starts on a small WAL, then close. */
-export const closeSeed = (storage: Storage): void => {
-  storage.db.pragma("wal_checkpoint(TRUNCATE)");
-  storage.close();
+export const closeSeed = async (storage: Storage): Promise<void> => {
+  storage.db?.pragma("wal_checkpoint(TRUNCATE)");
+  await storage.close();
 };
 
-const inChunks = (storage: Storage, total: number, chunk: number, fn: (i: number) => void): void => {
+/** Run `fn` in one transaction of the storage; its error, if any, is thrown. */
+const inTransaction = async <T>(storage: Storage, fn: () => Promise<T>): Promise<T> => {
+  const [outcome] = await storage.transactions.runAll([fn]);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.value as T;
+};
+
+const inChunks = async (
+  storage: Storage,
+  total: number,
+  chunk: number,
+  fn: (i: number) => Promise<void>,
+): Promise<void> => {
   for (let start = 0; start < total; start += chunk) {
     const end = Math.min(total, start + chunk);
-    storage.db
-      .transaction(() => {
-        for (let i = start; i < end; i++) fn(i);
-      })
-      .immediate();
+    await inTransaction(storage, async () => {
+      for (let i = start; i < end; i++) await fn(i);
+    });
   }
 };
 
 /** Agents named `<prefix>-<i>` with their tokens (admin/agent/create). */
-export const seedAgents = (storage: Storage, count: number, prefix: string): SeededAgent[] => {
+export const seedAgents = async (storage: Storage, count: number, prefix: string): Promise<SeededAgent[]> => {
   const out: SeededAgent[] = [];
-  inChunks(storage, count, 5000, (i) => {
-    const agent = storage.agents.insert({ id: newId("agent"), name: `${prefix}-${i}`, createdAt: nowIso() });
-    out.push({ id: agent.id, token: issueToken(storage, "agent", agent.id) });
+  await inChunks(storage, count, 5000, async (i) => {
+    const agent = await storage.agents.insert({ id: newId("agent"), name: `${prefix}-${i}`, createdAt: nowIso() });
+    out.push({ id: agent.id, token: await issueToken(storage, "agent", agent.id) });
   });
   return out;
 };
@@ -69,51 +79,50 @@ export const seedAgents = (storage: Storage, count: number, prefix: string): See
  * initial conversation holding every member: what task/request
  * `{invitedAgentIds, initialConversation: {}}` writes, in its two commits.
  */
-export const seedConversation = (storage: Storage, members: ReadonlyArray<SeededAgent>): SeededConversation => {
+export const seedConversation = async (
+  storage: Storage,
+  members: ReadonlyArray<SeededAgent>,
+): Promise<SeededConversation> => {
   const ids = members.map((m) => m.id as AgentId);
   const initiator = ids[0]!;
-  const waiting = storage.db
-    .transaction(() => {
-      const at = nowIso();
-      const rec = storage.tasks.insert({
-        id: newId("task"),
-        appId: DEFAULT_APP_ID,
-        initiatorAgentId: initiator,
-        createdAt: at,
-      });
-      for (const id of ids) storage.tasks.admit(rec.pk, id, at);
-      return rec;
-    })
-    .immediate();
-  return storage.db
-    .transaction(() => {
-      const at = nowIso();
-      const rec = storage.tasks.setStatus(waiting.pk, "active", { startedAt: at });
-      const participants = storage.tasks.participants(rec.pk);
-      const recipients = participants.map((x) => x.agentId);
-      storage.events.append(
-        Notifications.TaskCreated.name,
-        JSON.stringify({ task: rec.task, participants }),
-        recipients,
-        Date.now(),
-      );
-      const pk = storage.conversations.insert({
-        id: newId("conversation"),
-        taskPk: rec.pk,
-        createdBy: initiator,
-        createdAt: at,
-      });
-      storage.conversations.join(pk, ids, at);
-      const conversation: Conversation = storage.conversations.byPk(pk).conversation;
-      storage.events.append(
-        Notifications.ConversationCreated.name,
-        JSON.stringify({ taskId: rec.task.id, conversation, participants: ids }),
-        ids,
-        Date.now(),
-      );
-      return { taskId: rec.task.id, conversationId: conversation.id, pk, participants: ids };
-    })
-    .immediate();
+  const waiting = await inTransaction(storage, async () => {
+    const at = nowIso();
+    const rec = await storage.tasks.insert({
+      id: newId("task"),
+      appId: DEFAULT_APP_ID,
+      initiatorAgentId: initiator,
+      createdAt: at,
+    });
+    for (const id of ids) await storage.tasks.admit(rec.pk, id, at);
+    return rec;
+  });
+  return inTransaction(storage, async () => {
+    const at = nowIso();
+    const rec = await storage.tasks.setStatus(waiting.pk, "active", { startedAt: at });
+    const participants = await storage.tasks.participants(rec.pk);
+    const recipients = participants.map((x) => x.agentId);
+    await storage.events.append(
+      Notifications.TaskCreated.name,
+      JSON.stringify({ task: rec.task, participants }),
+      recipients,
+      Date.now(),
+    );
+    const pk = await storage.conversations.insert({
+      id: newId("conversation"),
+      taskPk: rec.pk,
+      createdBy: initiator,
+      createdAt: at,
+    });
+    await storage.conversations.join(pk, ids, at);
+    const conversation: Conversation = (await storage.conversations.byPk(pk)).conversation;
+    await storage.events.append(
+      Notifications.ConversationCreated.name,
+      JSON.stringify({ taskId: rec.task.id, conversation, participants: ids }),
+      ids,
+      Date.now(),
+    );
+    return { taskId: rec.task.id, conversationId: conversation.id, pk, participants: ids };
+  });
 };
 
 /**
@@ -121,22 +130,22 @@ export const seedConversation = (storage: Storage, members: ReadonlyArray<Seeded
  * seq and its message/received event for the other participants, as
  * messages/send writes them. Returns the cursor of each recipient's last event.
  */
-export const seedMessages = (
+export const seedMessages = async (
   storage: Storage,
   conv: SeededConversation,
   senderId: string,
   count: number,
   text: (i: number) => string,
   onProgress?: (done: number) => void,
-): Map<string, number> => {
+): Promise<Map<string, number>> => {
   const to = conv.participants.filter((a) => a !== senderId);
   const last = new Map<string, number>();
-  inChunks(storage, count, 50_000, (i) => {
+  await inChunks(storage, count, 50_000, async (i) => {
     const createdAt = nowIso();
     const parts: Part[] = [{ type: "text", text: text(i) }];
     const id = newId("message") as MessageId;
-    const seq = storage.conversations.nextSeq(conv.pk, createdAt);
-    storage.messages.insert({
+    const seq = await storage.conversations.nextSeq(conv.pk, createdAt);
+    await storage.messages.insert({
       id,
       conversationPk: conv.pk,
       seq,
@@ -153,13 +162,13 @@ export const seedMessages = (
       parts,
       createdAt,
     };
-    const cursors = storage.events.append(
+    const cursors = await storage.events.append(
       Notifications.MessageReceived.name,
       JSON.stringify({ taskId: message.taskId, conversationId: message.conversationId, message }),
       to,
       Date.now(),
     );
-    for (let r = 0; r < to.length; r++) last.set(to[r]!, cursors[r]!);
+    if (cursors) for (let r = 0; r < to.length; r++) last.set(to[r]!, cursors[r]!);
     if (onProgress && (i + 1) % 50_000 === 0) onProgress(i + 1);
   });
   return last;

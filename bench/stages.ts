@@ -17,20 +17,22 @@ import { closeSeed, openSeed, seedAgents, seedConversation } from "./seed.ts";
  */
 const N = Number(process.argv[2] ?? 20_000);
 
-const time = (label: string, n: number, fn: () => unknown, per = 1) => {
-  for (let i = 0; i < Math.min(1000, n); i++) fn();
+const time = async (label: string, n: number, fn: () => unknown, per = 1) => {
+  for (let i = 0; i < Math.min(1000, n); i++) await fn();
   const t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) fn();
+  for (let i = 0; i < n; i++) await fn();
   const us = Number(process.hrtime.bigint() - t) / 1000 / n / per;
   process.stdout.write(`${us.toFixed(2).padStart(9)} µs  ${label}\n`);
 };
 
 const dir = mkdtempSync(join(tmpdir(), "sb-stages-"));
-const s = openSeed(join(dir, "hub.db"));
-const agents = seedAgents(s, 200, "stage");
-const pairs = Array.from({ length: 50 }, (_, i) => seedConversation(s, [agents[2 * i]!, agents[2 * i + 1]!]));
+const s = await openSeed(join(dir, "hub.db"));
+const db = s.db!;
+const agents = await seedAgents(s, 200, "stage");
+const pairs = [];
+for (let i = 0; i < 50; i++) pairs.push(await seedConversation(s, [agents[2 * i]!, agents[2 * i + 1]!]));
 const pair = pairs[7]!;
-const big = seedConversation(s, agents);
+const big = await seedConversation(s, agents);
 const me = agents[14]!.id;
 const frame = sendFrame(pair.taskId, pair.conversationId)(123, stampedText(0));
 const params = (JSON.parse(frame) as { params: unknown }).params;
@@ -47,37 +49,37 @@ const message = {
 };
 
 process.stdout.write("Per request, outside the transaction\n");
-time("JSON.parse of a messages/send frame", N, () => JSON.parse(frame));
-time("Effect strict decode of messages/send params", N, () => decode(params));
-time("conversations.get (c.* JOIN tasks, mapped to a record)", N, () => s.conversations.get(pair.conversationId));
-const narrow = s.db.prepare("SELECT pk FROM conversations WHERE id = ?").pluck();
-time("  for comparison: SELECT pk FROM conversations WHERE id = ?", N, () => narrow.get(pair.conversationId));
-time("conversations.isParticipant", N, () => s.conversations.isParticipant(pair.pk, me));
-time("apps.get(app_default) (row + manifest JSON.parse)", N, () => s.apps.get("app_default"));
-time("newId + nowIso", N, () => [newId("message"), nowIso()]);
-time("JSON.stringify of the messages/send result", N, () => JSON.stringify({ message }));
-time("prom-client requests.inc({method, outcome})", N, () =>
+await time("JSON.parse of a messages/send frame", N, () => JSON.parse(frame));
+await time("Effect strict decode of messages/send params", N, () => decode(params));
+await time("conversations.get (c.* JOIN tasks, mapped to a record)", N, () => s.conversations.get(pair.conversationId));
+const narrow = db.prepare("SELECT pk FROM conversations WHERE id = ?").pluck();
+await time("  for comparison: SELECT pk FROM conversations WHERE id = ?", N, () => narrow.get(pair.conversationId));
+await time("conversations.isParticipant", N, () => s.conversations.isParticipant(pair.pk, me));
+await time("apps.get(app_default) (row + manifest JSON.parse)", N, () => s.apps.get("app_default"));
+await time("newId + nowIso", N, () => [newId("message"), nowIso()]);
+await time("JSON.stringify of the messages/send result", N, () => JSON.stringify({ message }));
+await time("prom-client requests.inc({method, outcome})", N, () =>
   metrics.requests.inc({ method: "messages/send", outcome: "ok" }),
 );
 
 process.stdout.write("\nInside the transaction\n");
-time("conversations.participants, 2 members", N, () => s.conversations.participants(pair.pk));
-time("conversations.participants, 200 members (ORDER BY joined_at: temp b-tree)", N / 10, () =>
+await time("conversations.participants, 2 members", N, () => s.conversations.participants(pair.pk));
+await time("conversations.participants, 200 members (ORDER BY joined_at: temp b-tree)", N / 10, () =>
   s.conversations.participants(big.pk),
 );
-time("JSON.stringify of the message/received params", N, () =>
+await time("JSON.stringify of the message/received params", N, () =>
   JSON.stringify({ taskId: pair.taskId, conversationId: pair.conversationId, message }),
 );
 
 /** The job of one messages/send in the committer: checks again, seq, message row, event rows. */
-const job = (conv: typeof pair) => {
-  const rec = s.conversations.get(conv.conversationId)!;
-  s.conversations.isParticipant(rec.pk, me);
-  const to = s.conversations.participants(rec.pk).filter((a) => a !== me);
+const job = async (conv: typeof pair) => {
+  const rec = (await s.conversations.get(conv.conversationId))!;
+  await s.conversations.isParticipant(rec.pk, me);
+  const to = (await s.conversations.participants(rec.pk)).filter((a) => a !== me);
   const createdAt = nowIso();
-  const seq = s.conversations.nextSeq(rec.pk, createdAt);
+  const seq = await s.conversations.nextSeq(rec.pk, createdAt);
   const id = newId("message");
-  s.messages.insert({
+  await s.messages.insert({
     id,
     conversationPk: rec.pk,
     seq,
@@ -90,28 +92,39 @@ const job = (conv: typeof pair) => {
     conversationId: conv.conversationId,
     message: { ...message, id, seq },
   });
-  s.events.append(Notifications.MessageReceived.name, json, to, Date.now());
+  await s.events.append(Notifications.MessageReceived.name, json, to, Date.now());
 };
-const savepoint = s.db.transaction((fn: () => void) => fn());
-const group = s.db.transaction((n: number, conv: typeof pair, withSavepoint: boolean) => {
-  for (let i = 0; i < n; i++) {
-    if (withSavepoint) savepoint(() => job(conv));
-    else job(conv);
-  }
-});
-const touch = s.db.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
-const tiny = s.db.transaction(() => touch.run(nowIso(), pair.pk));
-time("commit of a one-row transaction (WAL append + fsync)", 300, () => tiny.immediate());
+/** n jobs as the committer runs them: one transaction, a savepoint each (or one job doing all n). */
+const group = {
+  immediate: (n: number, conv: typeof pair, withSavepoint: boolean) =>
+    s.transactions.runAll(
+      withSavepoint
+        ? Array.from({ length: n }, () => () => job(conv))
+        : [
+            async () => {
+              for (let i = 0; i < n; i++) await job(conv);
+            },
+          ],
+    ),
+};
+const touch = db.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
+const tiny = db.transaction(() => touch.run(nowIso(), pair.pk));
+await time("commit of a one-row transaction (WAL append + fsync)", 300, () => tiny.immediate());
 for (const n of [1, 16, 64, 256, 1024]) {
-  time(
+  await time(
     `direct send job in a commit of ${n} (savepoint each), per send`,
     Math.max(10, Math.floor(2000 / n)),
     () => group.immediate(n, pair, true),
     n,
   );
 }
-time("direct send job in a commit of 1024, no savepoints, per send", 5, () => group.immediate(1024, pair, false), 1024);
-time("fan-out send job (199 recipients) in a commit of 8, per send", 20, () => group.immediate(8, big, true), 8);
+await time(
+  "direct send job in a commit of 1024, no savepoints, per send",
+  5,
+  () => group.immediate(1024, pair, false),
+  1024,
+);
+await time("fan-out send job (199 recipients) in a commit of 8, per send", 20, () => group.immediate(8, big, true), 8);
 
-closeSeed(s);
+await closeSeed(s);
 rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,12 @@
 import { Either, ParseResult, Schema } from "effect";
 import type { Issue } from "./errors.ts";
 import { compileGuard } from "./guard.ts";
+import { compilePrecheck, largerThan } from "./precheck.ts";
+
+/** Issues listed in one answer by default; the rest are counted, not described. */
+export const MAX_ISSUES = 20;
+/** Inputs with more nodes than this are prechecked before the decoder collects their issues. */
+const LARGE_INPUT_NODES = 2_000;
 
 export type Decoded<A> =
   { readonly ok: true; readonly value: A } | { readonly ok: false; readonly issues: ReadonlyArray<Issue> };
@@ -9,16 +15,28 @@ export type Decoded<A> =
  * A strict decoder: every issue at once, and an unknown field anywhere is an
  * issue naming its path (section 1: every object the hub accepts is strict).
  */
-export const strictDecoder = <A, I>(schema: Schema.Schema<A, I, never>): ((input: unknown) => Decoded<A>) => {
+export const strictDecoder = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  maxIssues: number = MAX_ISSUES,
+): ((input: unknown) => Decoded<A>) => {
   const decode = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" });
+  const decodeFirst = Schema.decodeUnknownEither(schema, { errors: "first", onExcessProperty: "error" });
+  const precheck = compilePrecheck(schema.ast);
   // Valid input is the common case: a compiled predicate accepts it without the decoder's
   // machinery (the schemas here do not transform, so the decoded value is the input itself).
   const valid = compileGuard(schema.ast);
   return (input) => {
     if (valid?.(input)) return { ok: true, value: input as A };
-    const result = decode(input);
+    // A large invalid input: its cheap issues first, and then the decoder stops at the first one.
+    const large = largerThan(input, LARGE_INPUT_NODES);
+    if (large) {
+      const found = precheck(input, maxIssues);
+      if (found.length > 0) return { ok: false, issues: found };
+    }
+    const result = (large ? decodeFirst : decode)(input);
     if (Either.isRight(result)) return { ok: true, value: result.right };
-    return { ok: false, issues: toIssues(result.left) };
+    const issues = toIssues(result.left);
+    return { ok: false, issues: issues.length > maxIssues ? issues.slice(0, maxIssues) : issues };
   };
 };
 

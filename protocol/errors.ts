@@ -176,6 +176,15 @@ export const errorTable = {
     Reason,
     true,
   ),
+  Unavailable: spec(
+    -32039,
+    503,
+    "The hub cannot reach its database right now; nothing was written. Retry after data.retryAfterMs.",
+    {
+      retryAfterMs: Schema.Number,
+    },
+    true,
+  ),
   IntentNotSupported: spec(
     -32040,
     409,

@@ -12,6 +12,8 @@ export const dispatcherErrors = (method: MethodDef): ReadonlyArray<ErrorTag> => 
   "InvalidParams",
   ...(method.callers.includes("anonymous") ? [] : (["Unauthorized"] as const)),
   "RateLimited",
+  // Any call that reads or writes storage: the database is unreachable (PostgreSQL, section 11).
+  "Unavailable",
 ];
 
 /**
@@ -72,7 +74,7 @@ export const buildOpenRpc = (version: string): Json => {
     };
   });
 
-  return {
+  return loadable({
     openrpc: "1.3.2",
     info: {
       title: "Switchboard",
@@ -84,5 +86,27 @@ export const buildOpenRpc = (version: string): Json => {
     "x-notifications": notificationEntries,
     "x-callbacks": callbackEntries,
     "x-errors": errors(Object.keys(errorTable) as ErrorTag[]),
-  };
+  });
+};
+
+/** Keywords that only annotate: they may stay beside a $ref. */
+const ANNOTATION_KEYS = new Set(["$ref", "description", "title", "examples", "default", "$comment"]);
+
+/**
+ * Make the document loadable by JSON Schema tools as one unit (issue 9):
+ * Effect gives every Schema.Unknown the same `$id` ("/schemas/unknown", 15
+ * times), which tools refuse as a duplicate, so `$id`s are dropped (nothing
+ * refers to them); and draft-07 ignores keywords beside `$ref`, so a `$ref`
+ * with bounds next to it becomes `allOf: [{$ref}]` beside those bounds.
+ */
+const loadable = <T>(value: T): T => {
+  if (Array.isArray(value)) return value.map(loadable) as T;
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (k !== "$id") out[k] = loadable(v);
+  if (typeof out.$ref === "string" && Object.keys(out).some((k) => !ANNOTATION_KEYS.has(k))) {
+    const { $ref, ...rest } = out;
+    return { allOf: [{ $ref }], ...rest } as T;
+  }
+  return out as T;
 };

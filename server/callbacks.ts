@@ -49,7 +49,8 @@ export class AppCallbacks {
   ): Promise<CallbackOutcome<Schema.Schema.Type<R>>> {
     const session = this.pick(appId);
     const inFlight = this.perApp.get(appId) ?? 0;
-    if (!session && inFlight < this.limits.maxPendingPerApp && this.webhooks?.has(appId)) {
+    if (!session && inFlight < this.limits.maxPendingPerApp && this.webhooks) {
+      // An app without a socket may have a webhook: its answer says app_unreachable when it has none.
       return this.viaWebhook(appId, def, params, inFlight);
     }
     if (!session || inFlight >= this.limits.maxPendingPerApp) {

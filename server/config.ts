@@ -22,7 +22,21 @@ const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: Readonl
 export const optionSpecs = {
   host: opt("string", "127.0.0.1", "Interface to listen on."),
   port: opt("integer", 7700, "Port to listen on (0 picks a free one)."),
-  db: opt("string", "./data/switchboard.db", "SQLite database file; created with its folder if missing."),
+  "public-url": opt(
+    "string",
+    "",
+    "The URL clients use to reach the hub, when its host name is not --host (a proxy, a DNS name); requests naming another host are refused.",
+  ),
+  "allowed-origins": opt(
+    "string",
+    "",
+    "Comma-separated web origins (https://app.example) whose pages may open sockets and POST; same-origin pages and clients that send no Origin always may; * allows any.",
+  ),
+  db: opt(
+    "string",
+    "./data/switchboard.db",
+    "SQLite database file (created with its folder if missing), or a postgres:// URL: hubs started with the same URL serve as one.",
+  ),
   "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),
   "registration-secret": opt("string", "", "The secret auth/register must present when --registration secret."),
@@ -33,6 +47,11 @@ export const optionSpecs = {
   ),
   "heartbeat-ms": opt("duration", 30_000, "Interval of server pings; a peer that misses two pongs is dropped."),
   "auth-timeout-ms": opt("duration", 10_000, "A socket that has not authenticated by then is closed with 4401."),
+  "close-grace-ms": opt(
+    "duration",
+    2_000,
+    "Once the hub closes a socket, how long the peer has to answer the close handshake before the TCP connection is destroyed.",
+  ),
   "rate-limit": opt("integer", 10_000, "Requests per second per connection (token bucket refill rate)."),
   "rate-burst": opt("integer", 20_000, "Token bucket size: requests a connection may send at once."),
   "malformed-limit": opt(
@@ -78,10 +97,50 @@ export const optionSpecs = {
     5_000,
     "On SIGTERM or SIGINT, how long in-flight calls may take before sockets close.",
   ),
+  "poll-ms": opt(
+    "duration",
+    1_000,
+    "PostgreSQL: how often each node reads the event log when no notification rang (the delay a lost NOTIFY can cost).",
+  ),
+  "pool-size": opt("integer", 16, "PostgreSQL: connections per node, so how many transactions it runs at once."),
   "max-json-depth": opt(
     "integer",
     64,
     "Deepest nesting of objects and arrays accepted in params; deeper is InvalidParams.",
+  ),
+  "max-batch": opt(
+    "integer",
+    100,
+    "Calls one JSON-RPC batch may hold; a larger batch is refused whole (InvalidRequest, nothing executed).",
+  ),
+  "max-answer-bytes": opt(
+    "bytes",
+    8 * 1024 * 1024,
+    "Largest answer to one frame or POST /rpc body, a batch's answers together; results past it are replaced by an error.",
+  ),
+  "max-issues": opt("integer", 20, "Issues listed in one InvalidParams answer; the first ones found are listed."),
+  "http-rate-limit": opt(
+    "integer",
+    10_000,
+    "HTTP POST requests per second per client address and per principal (token bucket refill rate).",
+  ),
+  "http-rate-burst": opt("integer", 20_000, "HTTP token bucket size, per client address and per principal."),
+  "headers-timeout-ms": opt("duration", 10_000, "How long a client may take to send an HTTP request's headers."),
+  "request-timeout-ms": opt(
+    "duration",
+    30_000,
+    "How long a client may take to send a whole HTTP request, body included.",
+  ),
+  "keep-alive-timeout-ms": opt("duration", 5_000, "How long an idle HTTP keep-alive connection is kept open."),
+  "max-connections": opt(
+    "integer",
+    50_000,
+    "TCP connections the hub holds at once (HTTP and WebSocket); past it new ones are dropped.",
+  ),
+  "max-unauthenticated": opt(
+    "integer",
+    1_000,
+    "WebSocket connections not yet authenticated the hub holds at once; one more upgrade is refused with 503.",
   ),
   "webhook-allow-private": opt(
     "boolean",

@@ -14,7 +14,11 @@ import type { AppCallbacks } from "./callbacks.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { deeperThan } from "./limits.ts";
-import type { Call, Implementation } from "./rpc.ts";
+import { lossyId, rawIdsOf } from "./raw-id.ts";
+import { Serialized, type Call, type Implementation } from "./rpc.ts";
+
+/** What Unavailable tells a client to wait before retrying. */
+const UNAVAILABLE_RETRY_MS = 1000;
 import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
 
@@ -39,15 +43,45 @@ interface Origin {
   readonly after: Array<() => void>;
 }
 
+export interface DispatchLimits {
+  readonly maxJsonDepth: number;
+  /** Calls in one JSON-RPC batch (--max-batch). */
+  readonly maxBatch: number;
+  /** Bytes of one answer, a whole batch's included (--max-answer-bytes). */
+  readonly maxAnswerBytes: number;
+  /** Issues listed in one InvalidParams answer (--max-issues). */
+  readonly maxIssues: number;
+  /** Whether an error thrown by a handler means the database is unreachable (Unavailable, not Internal). */
+  readonly isUnavailable?: (error: unknown) => boolean;
+}
+const defaultDispatchLimits: DispatchLimits = {
+  maxJsonDepth: 64,
+  maxBatch: 100,
+  maxAnswerBytes: 8 * 1024 * 1024,
+  maxIssues: 20,
+};
+
 const ENVELOPE_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
 const ANONYMOUS = { type: "anonymous" } as const;
 
 const isId = (v: unknown): v is Id =>
   v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
 
-const success = (id: Id, result: unknown): string =>
-  `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${JSON.stringify(result)}}`;
-const failure = (id: Id, error: WireError): string => JSON.stringify({ jsonrpc: "2.0", id, error });
+/** Answers carry the id as JSON text: the parsed value, or the sender's own text when parsing lost precision. */
+type IdText = string;
+const NULL_ID: IdText = "null";
+const success = (id: IdText, result: unknown): string =>
+  `{"jsonrpc":"2.0","id":${id},"result":${result instanceof Serialized ? result.json : JSON.stringify(result)}}`;
+const failure = (id: IdText, error: WireError): string =>
+  `{"jsonrpc":"2.0","id":${id},"error":${JSON.stringify(error)}}`;
+
+/** The id to echo for a request object (null when it has none that is valid). */
+const idTextOf = (msg: unknown, raw: string | undefined): IdText => {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg) || !("id" in msg)) return NULL_ID;
+  const id = (msg as { id: unknown }).id;
+  if (!isId(id)) return NULL_ID;
+  return raw !== undefined && lossyId(id) ? raw : JSON.stringify(id);
+};
 const errorOf = (tag: ErrorTag, message?: string, data: Record<string, unknown> = {}): WireError => ({
   code: errorTable[tag].code,
   message: message ?? errorTable[tag].message,
@@ -70,14 +104,14 @@ export class Dispatcher {
     private readonly callbacks: AppCallbacks,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly limits: { readonly maxJsonDepth: number } = { maxJsonDepth: 64 },
+    private readonly limits: DispatchLimits = defaultDispatchLimits,
   ) {
     for (const impl of implementations) {
       if (this.table.has(impl.def.name)) throw new Error(`method ${impl.def.name} is implemented twice`);
       this.table.set(impl.def.name, {
         def: impl.def,
         handle: impl.handle,
-        decode: strictDecoder(impl.def.params),
+        decode: strictDecoder(impl.def.params, this.limits.maxIssues),
         callers: new Set(impl.def.callers),
         ok: metrics.requests.labels(impl.def.name, "ok"),
       });
@@ -88,6 +122,7 @@ export class Dispatcher {
 
   /** A text frame from a socket; answers are written to it. */
   async onFrame(session: Session, text: string): Promise<void> {
+    if (session.closed) return;
     const origin: Origin = { session, principal: undefined, after: [] };
     const answer = await this.onText(origin, text);
     if (answer !== undefined) session.send(answer);
@@ -109,33 +144,81 @@ export class Dispatcher {
       msg = JSON.parse(text);
     } catch {
       this.malformed(origin);
-      return failure(null, errorOf("ParseError"));
+      return failure(NULL_ID, errorOf("ParseError"));
     }
-    if (!Array.isArray(msg)) return this.one(origin, msg);
+    if (!Array.isArray(msg)) {
+      const raw = lossyId((msg as { id?: unknown } | null)?.id) ? (rawIdsOf(text) as string | undefined) : undefined;
+      const id = idTextOf(msg, raw);
+      return this.capped(id, await this.one(origin, msg, id));
+    }
     if (msg.length === 0) {
       this.malformed(origin);
-      return failure(null, errorOf("InvalidRequest", "An empty batch is not a request; send at least one call."));
+      return failure(NULL_ID, errorOf("InvalidRequest", "An empty batch is not a request; send at least one call."));
     }
-    const answers = await Promise.all(msg.map((m) => this.one(origin, m)));
-    const present = answers.filter((a): a is string => a !== undefined);
+    if (msg.length > this.limits.maxBatch) {
+      return failure(
+        NULL_ID,
+        errorOf(
+          "InvalidRequest",
+          `A batch holds at most ${this.limits.maxBatch} calls (--max-batch); this one has ${msg.length}: split it. Nothing was executed.`,
+          { reason: "batch_too_large" },
+        ),
+      );
+    }
+    const raws = msg.some((m) => lossyId((m as { id?: unknown } | null)?.id))
+      ? (rawIdsOf(text) as Array<string | undefined>)
+      : [];
+    const ids = msg.map((m, i) => idTextOf(m, raws[i]));
+    // A batch on a socket not yet authenticated runs in order, so that an auth/connect in it
+    // authenticates the calls after it; otherwise its calls run side by side.
+    let answers: Array<string | undefined>;
+    if (origin.session && !origin.session.principal) {
+      answers = [];
+      for (let i = 0; i < msg.length; i++) answers.push(await this.one(origin, msg[i], ids[i]!));
+    } else answers = await Promise.all(msg.map((m, i) => this.one(origin, m, ids[i]!)));
+    // The answer is bounded as a whole: past --max-answer-bytes, the remaining results are replaced.
+    let bytes = 2;
+    const present: string[] = [];
+    answers.forEach((a, i) => {
+      if (a === undefined) return;
+      bytes += a.length + 1;
+      present.push(bytes > this.limits.maxAnswerBytes ? this.tooLarge(ids[i]!) : a);
+    });
     return present.length > 0 ? `[${present.join(",")}]` : undefined;
+  }
+
+  /** A single answer over --max-answer-bytes is replaced by an error that says what to do. */
+  private capped(id: IdText, answer: string | undefined): string | undefined {
+    return answer !== undefined && answer.length > this.limits.maxAnswerBytes ? this.tooLarge(id) : answer;
+  }
+
+  private tooLarge(id: IdText): string {
+    return failure(
+      id,
+      errorOf(
+        "InvalidRequest",
+        `The answer passes ${this.limits.maxAnswerBytes} bytes (--max-answer-bytes), so it was dropped; the call did run. Ask for less at once (fewer calls per batch, a smaller limit).`,
+        { reason: "answer_too_large" },
+      ),
+    );
   }
 
   private malformed(origin: Origin): void {
     origin.session?.countMalformed();
   }
 
-  private async one(origin: Origin, msg: unknown): Promise<string | undefined> {
+  private async one(origin: Origin, msg: unknown, id: IdText): Promise<string | undefined> {
     if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
       this.malformed(origin);
-      return failure(null, errorOf("InvalidRequest", "Each call must be a JSON object."));
+      return failure(NULL_ID, errorOf("InvalidRequest", "Each call must be a JSON object."));
     }
     const m = msg as Record<string, unknown>;
     const hasId = "id" in m;
-    const id: Id = hasId && isId(m.id) ? m.id : null;
     // Shutting down: a request not started now is never executed, so its caller may safely retry
     // elsewhere; answers to our callbacks still go through, so the calls in flight can finish.
     if (this.draining && "method" in m) return undefined;
+    // A batch item on a socket closed by an earlier item or meanwhile is not started.
+    if (origin.session?.closed) return undefined;
 
     if (!("method" in m)) {
       // An app answering a callback of ours.
@@ -219,6 +302,11 @@ export class Dispatcher {
         errorOf("MethodNotFound", `${method} needs a WebSocket connection (GET /ws); it is not served over POST /rpc.`),
       );
     }
+    // An empty array is how some clients (the OpenRPC reference client) say "no params".
+    if (Array.isArray(params) && params.length === 0) {
+      hasParams = false;
+      params = undefined;
+    }
     if (hasParams && (typeof params !== "object" || params === null || Array.isArray(params))) {
       return fail(
         errorOf("InvalidParams", "params must be an object (by-name), or absent.", {
@@ -256,6 +344,10 @@ export class Dispatcher {
       return { ok: true, result };
     } catch (error) {
       if (isRpcError(error)) return fail(error.toWire());
+      if (this.limits.isUnavailable?.(error)) {
+        this.log.warn({ err: error, method }, "database unreachable");
+        return fail(rpcError("Unavailable", { retryAfterMs: UNAVAILABLE_RETRY_MS }).toWire());
+      }
       this.log.error({ err: error, method }, "handler failed");
       return fail(rpcError("Internal").toWire());
     }

@@ -34,7 +34,11 @@ export const createFanout =
         if (!targets) continue;
         const cursor = e.cursors[i]!;
         for (const s of targets) {
-          if (!s.live || cursor <= s.lastCursor) continue;
+          if (cursor <= s.lastCursor) continue;
+          if (!s.live) {
+            s.missedLive = true;
+            continue;
+          }
           prefix ??= framePrefix(e.method);
           suffix ??= frameSuffix(e.paramsJson);
           s.lastCursor = cursor;

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { Notifications } from "../protocol/index.ts";
-import { openStorage, nowIso, type Storage } from "../storage/index.ts";
+import { openStorage, nowIso, takeHubLock, type Storage } from "../storage/index.ts";
 import { actionRoutes } from "./actions/http.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { Committer } from "./committer.ts";
@@ -17,7 +17,7 @@ import { CloseCode } from "./limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { Sessions } from "./sessions.ts";
-import { ADMIN_ID, installToken, issueToken, parseToken } from "./tokens.ts";
+import { ADMIN_ID, installToken, issueToken, parseToken, verifyToken } from "./tokens.ts";
 import { Transport } from "./transport.ts";
 import { checkSecrets, makeSealer, makeWebhookCallbacks, SealedSecretError, WebhookWorker } from "./webhooks/index.ts";
 
@@ -47,13 +47,13 @@ const RETENTION_BATCH = 10_000;
  * answer that died with that process: it fails as timed out, and its
  * initiator is told, as if the answer had not come in time (section 10.6).
  */
-const failOrphanedTasks = (storage: Storage): number => {
-  const orphans = storage.tasks.waiting();
+const failOrphanedTasks = async (storage: Storage, createdBefore: string): Promise<number> => {
+  const orphans = (await storage.tasks.waiting()).filter((rec) => rec.task.createdAt < createdBefore);
   const at = nowIso();
   for (const rec of orphans) {
-    storage.tasks.setStatus(rec.pk, "failed", { failureReason: "timeout", endedAt: at });
+    await storage.tasks.setStatus(rec.pk, "failed", { failureReason: "timeout", endedAt: at });
     const params: typeof Notifications.TaskFailed.params.Type = { taskId: rec.task.id, reason: "timeout" };
-    storage.events.append(
+    await storage.events.append(
       Notifications.TaskFailed.name,
       JSON.stringify(params),
       [rec.task.initiatorAgentId],
@@ -63,8 +63,28 @@ const failOrphanedTasks = (storage: Storage): number => {
   return orphans.length;
 };
 
-/** Ensure the admin credential: the operator's token if given, else a generated one on first start. */
-const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
+/**
+ * The tasks whose verdict nobody waits for any more. On the embedded file
+ * this hub is the only one, so at start every waiting task is an orphan. On
+ * PostgreSQL other nodes may be waiting for theirs: only a task older than
+ * the callback timeout (and a margin) is certainly orphaned, since its own
+ * node would have failed it by then, so the sweep also runs periodically.
+ */
+const orphanCutoff = (storage: Storage, config: Config, atStart: boolean): string =>
+  storage.engine === "sqlite" && atStart
+    ? nowIso()
+    : new Date(Date.now() - config.callbackTimeoutMs - ORPHAN_MARGIN_MS).toISOString();
+const ORPHAN_MARGIN_MS = 5000;
+
+/**
+ * Ensure the admin credential. SWITCHBOARD_ADMIN_TOKEN is installed only when
+ * no admin credential exists yet (first start): a restart with the same
+ * variable must not undo an `admin/token/rotate` or `switchboard token
+ * rotate admin` made since. When the variable no longer matches the stored
+ * credential, the hub keeps the stored one and says so in its log.
+ */
+const setUpAdmin = async (storage: Storage, config: Config, log: Logger): Promise<string | undefined> => {
+  const stored = (await storage.credentials.get(ADMIN_ID)) !== undefined;
   if (config.adminToken !== undefined) {
     const parsed = parseToken(config.adminToken);
     if (!parsed || parsed.kind !== "admin" || parsed.id !== ADMIN_ID) {
@@ -72,33 +92,71 @@ const setUpAdmin = (storage: Storage, config: Config): string | undefined => {
         "SWITCHBOARD_ADMIN_TOKEN must look like sb_admin.admin.<secret of 32 or more URL-safe characters>",
       );
     }
-    installToken(storage, config.adminToken);
+    if (!stored) {
+      await installToken(storage, config.adminToken);
+      return undefined;
+    }
+    if (!(await verifyToken(storage, config.adminToken)).ok) {
+      log.warn(
+        "SWITCHBOARD_ADMIN_TOKEN differs from the stored admin token (it was rotated since); the stored one stays. " +
+          "To replace it, run switchboard token rotate admin, or call admin/token/rotate.",
+      );
+    }
     return undefined;
   }
-  if (storage.credentials.get(ADMIN_ID)) return undefined;
+  if (stored) return undefined;
   return issueToken(storage, "admin", ADMIN_ID);
+};
+
+/** Refuse to start on a SQLite file another hub has open; several nodes share PostgreSQL instead. */
+const lockDatabase = (file: string): (() => void) => {
+  if (file === ":memory:" || /^postgres(ql)?:\/\//.test(file)) return () => {};
+  const lock = takeHubLock(file);
+  if (lock.ok) return lock.release;
+  const who = lock.owner
+    ? `process ${lock.owner.pid} on ${lock.owner.host} (since ${lock.owner.startedAt})`
+    : "another process";
+  throw new ConfigError(
+    `${file} is in use by another hub: ${who} holds ${lock.lockFile}. One SQLite file serves one hub; stop that one, ` +
+      "or pick another --db. To run several hubs as one, start each with --db postgres://… (PROTOCOL section 11).",
+  );
 };
 
 export const startHub = async (config: Config, options: { log?: Logger } = {}): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
-  const storage = openStorage(config.db);
   const sealer = makeSealer(config.secretKey);
+  const unlock = lockDatabase(config.db);
+  let storage: Storage;
+  try {
+    storage = await openStorage(config.db, {
+      pollMs: config.pollMs,
+      poolSize: config.poolSize,
+      onFeedError: (err) => log.warn({ err }, "could not read the event log; retrying"),
+    });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   let generatedAdminToken: string | undefined;
   let orphans = 0;
   let sealed = 0;
   try {
-    generatedAdminToken = storage.db
-      .transaction(() => {
-        storage.apps.ensureDefault(nowIso());
-        orphans = failOrphanedTasks(storage);
+    const [setUp] = await storage.transactions.runAll([
+      async () => {
+        await storage.apps.ensureDefault(nowIso());
+        orphans = await failOrphanedTasks(storage, orphanCutoff(storage, config, true));
         // SQLite: this hub is alone on its file, so leases left by a previous run are its own.
-        storage.webhooks.releaseAllLeases();
-        sealed = checkSecrets(storage, sealer);
-        return setUpAdmin(storage, config);
-      })
-      .immediate();
+        // PostgreSQL: other nodes may be delivering now; their leases expire if they are gone.
+        if (storage.engine === "sqlite") await storage.webhooks.releaseAllLeases();
+        sealed = await checkSecrets(storage, sealer);
+        return setUpAdmin(storage, config, log);
+      },
+    ]);
+    if (!setUp!.ok) throw setUp!.error;
+    generatedAdminToken = setUp!.value as string | undefined;
   } catch (err) {
-    storage.close();
+    await storage.close();
+    unlock();
     throw err instanceof SealedSecretError ? new ConfigError(err.message) : err;
   }
 
@@ -122,6 +180,11 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
     metrics,
     log,
   );
+  // PostgreSQL: committed events reach this node's sockets and webhook worker from the log, whichever node wrote them.
+  storage.events.feed?.start((events) => {
+    fanout(events);
+    webhooks?.onCommitted(events);
+  });
   const commit: HubContext["commit"] = (fn) => committer.run(fn);
   const webhookDeps = { config, storage, commit, metrics, log, sealer };
   webhooks = new WebhookWorker(webhookDeps);
@@ -146,10 +209,16 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
     maxJsonDepth: config.maxJsonDepth,
+    isUnavailable: (err) => storage.isUnavailable(err),
+    maxBatch: config.maxBatch,
+    maxAnswerBytes: config.maxAnswerBytes,
+    maxIssues: config.maxIssues,
   });
   const transport = new Transport({ config, storage, sessions, dispatcher, callbacks, metrics, log });
 
   const server: Server = createServer(
+    // Node enforces the header and request timeouts on this tick (30 s by default).
+    { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.headersTimeoutMs)) },
     createHttpHandler({
       storage,
       dispatcher,
@@ -157,19 +226,39 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       log,
       openrpc,
       maxBodyBytes: config.maxFrameBytes,
+      maxBufferedBytes: config.maxBufferedBytes,
+      rateLimit: config.httpRateLimit,
+      rateBurst: config.httpRateBurst,
+      browsers: config,
       routes: actionRoutes({ storage, dispatcher }),
     }),
   );
-  server.on("upgrade", transport.onUpgrade);
+  // Slow or idle HTTP clients must not hold sockets for Node's defaults (60 s for headers, 5 min for a request).
+  server.headersTimeout = config.headersTimeoutMs;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.keepAliveTimeout = config.keepAliveTimeoutMs;
+  server.maxConnections = config.maxConnections;
+  server.on("upgrade", (req, socket, head) => {
+    transport.onUpgrade(req, socket, head).catch((err: unknown) => {
+      log.warn({ err }, "upgrade failed");
+      socket.destroy();
+    });
+  });
   server.on("clientError", (_err, socket) => socket.destroy());
   // POST /rpc calls are in flight like socket frames, until their response is done: a graceful close answers them too.
   server.on("request", (_req, res) => transport.track(new Promise((resolve) => res.once("close", resolve))));
 
   const sweep = () =>
     committer
-      .run(() => storage.events.expire(Date.now() - config.eventRetention, RETENTION_BATCH))
-      .then((dropped) => {
+      .run(async () => {
+        const dropped = await storage.events.expire(Date.now() - config.eventRetention, RETENTION_BATCH);
+        const failed =
+          storage.engine === "sqlite" ? 0 : await failOrphanedTasks(storage, orphanCutoff(storage, config, false));
+        return { dropped, failed };
+      })
+      .then(({ dropped, failed }) => {
         if (dropped > 0) log.info({ dropped }, "dropped events past retention");
+        if (failed > 0) log.warn({ tasks: failed }, "tasks left waiting by a node that stopped failed as timed out");
         if (dropped === RETENTION_BATCH) setImmediate(sweep);
       })
       .catch((err: unknown) => log.error({ err }, "retention sweep failed"));
@@ -183,6 +272,13 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    // Not listening (port taken): give the file back, so that a corrected start is not refused.
+    clearInterval(sweeper);
+    transport.stopAccepting();
+    await storage.close();
+    unlock();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -190,7 +286,7 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
   if (sealed > 0) log.info({ webhooks: sealed }, "webhook secrets stored plain are now sealed with --secret-key");
   webhooks.start();
-  log.info({ url, db: config.db, version: VERSION }, "listening");
+  log.info({ url, db: storage.location, engine: storage.engine, version: VERSION }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -206,7 +302,8 @@ export const startHub = async (config: Config, options: { log?: Logger } = {}): 
       server.closeAllConnections();
       await serverClosed;
       await committer.drained();
-      storage.close();
+      await storage.close();
+      unlock();
       log.info("stopped");
     })());
 

@@ -56,8 +56,14 @@ export const deeperThan = (value: unknown, max: number): boolean => {
   while (stack.length > 0) {
     const { v, depth } = stack.pop()!;
     if (depth > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === "object") stack.push({ v: child as object, depth: depth + 1 });
+    if (Array.isArray(v)) {
+      for (const child of v)
+        if (child !== null && typeof child === "object") stack.push({ v: child as object, depth: depth + 1 });
+    } else {
+      for (const key in v) {
+        const child = (v as Record<string, unknown>)[key];
+        if (child !== null && typeof child === "object") stack.push({ v: child as object, depth: depth + 1 });
+      }
     }
   }
   return false;
@@ -66,6 +72,7 @@ export const deeperThan = (value: unknown, max: number): boolean => {
 /** Close codes the hub uses (PROTOCOL sections 1, 2, 6 and 10.5). */
 export const CloseCode = {
   goingAway: 1001,
+  internalError: 1011,
   unsupportedData: 1003,
   tooBig: 1009,
   slowConsumer: 4008,
@@ -74,3 +81,36 @@ export const CloseCode = {
   malformedFlood: 4429,
   tooManySockets: 4409,
 } as const;
+
+/**
+ * Token buckets by key (a client address, a principal), for callers that
+ * hold no socket of their own (HTTP). Keys unused for a minute are dropped
+ * when the table grows, so a stream of new addresses cannot grow it forever.
+ */
+export class KeyedBuckets {
+  private readonly buckets = new Map<string, { bucket: TokenBucket; last: number }>();
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  /** 0 when `key` may proceed, else the milliseconds until it may. */
+  take(key: string): number {
+    const now = performance.now();
+    let entry = this.buckets.get(key);
+    if (!entry) {
+      if (this.buckets.size >= this.maxKeys) this.sweep(now);
+      entry = { bucket: new TokenBucket(this.rate, this.burst), last: now };
+      this.buckets.set(key, entry);
+    }
+    entry.last = now;
+    return entry.bucket.take();
+  }
+
+  private sweep(now: number): void {
+    for (const [key, e] of this.buckets) if (now - e.last > 60_000) this.buckets.delete(key);
+    // Still full: the table is being flooded with fresh keys; start over rather than grow.
+    if (this.buckets.size >= this.maxKeys) this.buckets.clear();
+  }
+}

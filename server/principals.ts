@@ -7,7 +7,7 @@ import { ADMIN_ID, issueToken } from "./tokens.ts";
  * methods and the CLI, which may write to the database directly. Each runs
  * inside the caller's transaction.
  */
-export const createApp = (
+export const createApp = async (
   storage: Storage,
   p: {
     name: string;
@@ -16,11 +16,11 @@ export const createApp = (
     manifest?: AppManifest | undefined;
   },
   raise: Raise<"Conflict">,
-): { app: App; token: string } => {
-  if (storage.apps.nameTaken(p.name)) {
+): Promise<{ app: App; token: string }> => {
+  if (await storage.apps.nameTaken(p.name)) {
     return raise("Conflict", { reason: "name_taken" }, `An app named ${p.name} already exists; pick another name.`);
   }
-  const { app } = storage.apps.insert({
+  const { app } = await storage.apps.insert({
     id: newId("app"),
     name: p.name,
     scopes: [...new Set(p.scopes ?? [])],
@@ -28,45 +28,46 @@ export const createApp = (
     manifest: p.manifest ?? {},
     createdAt: nowIso(),
   });
-  return { app, token: issueToken(storage, "app", app.id) };
+  return { app, token: await issueToken(storage, "app", app.id) };
 };
 
-export const createAgent = (
+export const createAgent = async (
   storage: Storage,
   p: { name: string; displayName?: string | undefined; ownerUserId?: string | undefined },
   raise: Raise<"Conflict" | "UserNotFound">,
-): { agent: Agent; token: string } => {
-  if (p.ownerUserId !== undefined && !storage.users.get(p.ownerUserId)) {
+): Promise<{ agent: Agent; token: string }> => {
+  if (p.ownerUserId !== undefined && !(await storage.users.get(p.ownerUserId))) {
     return raise("UserNotFound", {}, `No user has id ${p.ownerUserId}; create the owner first.`);
   }
-  if (storage.agents.nameTaken(p.name)) {
+  if (await storage.agents.nameTaken(p.name)) {
     return raise("Conflict", { reason: "name_taken" }, `An agent named ${p.name} already exists; pick another name.`);
   }
-  const agent = storage.agents.insert({
+  const agent = await storage.agents.insert({
     id: newId("agent"),
     name: p.name,
     displayName: p.displayName,
     ownerUserId: p.ownerUserId,
     createdAt: nowIso(),
   });
-  return { agent, token: issueToken(storage, "agent", agent.id) };
+  return { agent, token: await issueToken(storage, "agent", agent.id) };
 };
 
-export const createUser = (storage: Storage, p: { name: string }): { user: User; token: string } => {
-  const user = storage.users.insert({ id: newId("user"), name: p.name, createdAt: nowIso() });
-  return { user, token: issueToken(storage, "user", user.id) };
+export const createUser = async (storage: Storage, p: { name: string }): Promise<{ user: User; token: string }> => {
+  const user = await storage.users.insert({ id: newId("user"), name: p.name, createdAt: nowIso() });
+  return { user, token: await issueToken(storage, "user", user.id) };
 };
 
-const kindOf = (storage: Storage, principalId: string): PrincipalKind | undefined => {
+const kindOf = async (storage: Storage, principalId: string): Promise<PrincipalKind | undefined> => {
   if (principalId === ADMIN_ID) return "admin";
-  if (storage.agents.get(principalId)) return "agent";
-  if (storage.apps.get(principalId)) return "app";
-  if (storage.users.get(principalId)) return "user";
+  if (await storage.agents.get(principalId)) return "agent";
+  if (await storage.apps.get(principalId)) return "app";
+  if (await storage.users.get(principalId)) return "user";
   return undefined;
 };
 
 /** A new token for the principal; the old one stops verifying when this commits. */
-export const rotateToken = (storage: Storage, principalId: string, raise: Raise<"NotFound">): string => {
-  const kind = kindOf(storage, principalId) ?? raise("NotFound", {}, `No agent, app or user has id ${principalId}.`);
-  return issueToken(storage, kind, principalId);
+export const rotateToken = async (storage: Storage, principalId: string, raise: Raise<"NotFound">): Promise<string> => {
+  const kind =
+    (await kindOf(storage, principalId)) ?? raise("NotFound", {}, `No agent, app or user has id ${principalId}.`);
+  return await issueToken(storage, kind, principalId);
 };

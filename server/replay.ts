@@ -1,15 +1,8 @@
 import type { Raise } from "../protocol/index.ts";
-import type { Storage } from "../storage/index.ts";
+import type { LogPosition, Storage } from "../storage/index.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Session } from "./session.ts";
 import { framePrefix, frameSuffix } from "./fanout.ts";
-
-/** Where a principal's log stands: its newest cursor, the highest dropped one, the oldest retained one. */
-export interface LogPosition {
-  readonly newest: number;
-  readonly floor: number;
-  readonly oldest: number | undefined;
-}
 
 export type ResumePlan =
   | { readonly kind: "replay"; readonly after: number }
@@ -54,8 +47,10 @@ const PAGE = 1000;
 /**
  * Push a socket's missed events, in order, then make it live. Pages are read
  * from the log while the socket drains; events committed meanwhile land in
- * the log and are read by a later page, so the switch to live (made in the
- * same synchronous step as the last read) neither skips nor repeats one.
+ * the log and are read by a later page. The fan-out marks the socket
+ * `missedLive` when it passes over it; a last page read while that happened
+ * is followed by another read, so the switch to live neither skips nor
+ * repeats an event, even when reading the log takes a round trip.
  */
 export const replayInto = async (
   session: Session,
@@ -69,7 +64,8 @@ export const replayInto = async (
   let cursor = after;
   for (;;) {
     if (session.closed) return;
-    const rows = storage.events.after(principal, cursor, PAGE);
+    session.missedLive = false;
+    const rows = await storage.events.after(principal, cursor, PAGE);
     let sent = 0;
     while (sent < rows.length) {
       const r = rows[sent++]!;
@@ -78,7 +74,7 @@ export const replayInto = async (
       if (session.buffered > lowWater) break;
     }
     metrics.notificationsSent.inc(sent);
-    if (sent === rows.length && rows.length < PAGE) {
+    if (sent === rows.length && rows.length < PAGE && !session.missedLive) {
       session.lastCursor = Math.max(session.lastCursor, cursor);
       session.live = true;
       return;

@@ -2,6 +2,15 @@ import type { CallersOf, Caller, ErrorsOf, MethodDef, ParamsOf, Raise, ResultOf 
 import type { Session } from "./session.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
 
+/**
+ * A result already serialised to JSON, for answers that do not change from
+ * call to call (the OpenRPC document): the dispatcher splices the text in
+ * instead of serialising the value again.
+ */
+export class Serialized {
+  constructor(readonly json: string) {}
+}
+
 /** The principal a handler sees: narrowed to the caller types its method admits. */
 export type CallerPrincipal<C extends Caller> = C extends "anonymous"
   ? { readonly type: "anonymous" }

@@ -9,6 +9,7 @@ export interface SessionLimits {
   readonly rateBurst: number;
   readonly malformedLimit: number;
   readonly malformedWindowMs: number;
+  readonly closeGraceMs: number;
 }
 
 /**
@@ -40,6 +41,8 @@ export class Session {
   live = false;
   /** The highest event cursor sent on this socket. */
   lastCursor = 0;
+  /** Set by the fan-out when it passed over this socket because it was not live (see replayInto). */
+  missedLive = false;
   /** Agents whose presence this socket follows. */
   presence: ReadonlySet<string> = new Set();
   closed = false;
@@ -49,6 +52,8 @@ export class Session {
   private throttled = false;
   private refused = 0;
   private corked = false;
+  /** Reasons to keep reading paused besides the rate (answers waiting to drain). */
+  private holds = 0;
 
   constructor(
     readonly id: string,
@@ -147,9 +152,24 @@ export class Session {
         this.refused = 0;
         if (owed > 0) return later(Math.min(1000, Math.ceil((owed * 1000) / this.limits.rateLimit)));
         this.throttled = false;
-        this.ws.resume();
+        if (this.holds === 0) this.ws.resume();
       }, ms).unref();
     later(waitMs);
+  }
+
+  /**
+   * Back-pressure: a peer that does not read its answers stops being read
+   * until they drain, so one cannot make the hub build answers faster than
+   * it takes them (a peer that stops reading altogether is closed with 4008).
+   */
+  holdWhileBacklogged(high: number, low: number): void {
+    if (this.closed || this.holds > 0 || this.buffered <= high) return;
+    this.holds++;
+    this.ws.pause();
+    void this.drained(low).then(() => {
+      this.holds--;
+      if (this.holds === 0 && !this.throttled && !this.closed) this.ws.resume();
+    });
   }
 
   /** Count a malformed frame; a flood closes the socket (4429). Returns true when it did. */
@@ -161,6 +181,12 @@ export class Session {
     return true;
   }
 
+  /**
+   * From here on the socket acts no more: frames still arriving are dropped
+   * (the transport checks `closed`), the session leaves every index
+   * (`onClose`), and a peer that does not answer the close handshake loses
+   * its TCP connection after --close-grace-ms rather than `ws`'s 30 s.
+   */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
@@ -168,5 +194,9 @@ export class Session {
     this.onClose(code);
     this.ws.close(code, reason);
     this.flush();
+    const ws = this.ws;
+    setTimeout(() => {
+      if (ws.readyState !== ws.CLOSED) ws.terminate();
+    }, this.limits.closeGraceMs).unref();
   }
 }

@@ -14,8 +14,15 @@ export class Sessions {
   private readonly byPrincipal = new Map<string, Set<Session>>();
   private readonly watchers = new Map<string, Set<Session>>();
 
+  private authed = 0;
+
   get size(): number {
     return this.all.size;
+  }
+
+  /** Sockets open but not (yet) authenticated. */
+  get unauthenticated(): number {
+    return this.all.size - this.authed;
   }
 
   add(session: Session): void {
@@ -24,6 +31,8 @@ export class Sessions {
 
   /** Register an authenticated socket under its principal. */
   authenticate(session: Session, principal: AuthedPrincipal): void {
+    // A socket closed meanwhile (auth timeout) is in no index and must not enter one: nothing would remove it.
+    if (session.closed || !this.all.has(session)) return;
     session.principal = principal;
     let set = this.byPrincipal.get(principal.id);
     if (!set) {
@@ -31,6 +40,7 @@ export class Sessions {
       this.byPrincipal.set(principal.id, set);
     }
     set.add(session);
+    this.authed++;
     if (principal.type === "agent" && set.size === 1) this.announce(principal.id, "online");
   }
 
@@ -41,6 +51,7 @@ export class Sessions {
     if (!principal) return;
     const set = this.byPrincipal.get(principal.id);
     if (!set?.delete(session)) return;
+    this.authed--;
     if (set.size === 0) {
       this.byPrincipal.delete(principal.id);
       if (principal.type === "agent") this.announce(principal.id, "offline");
@@ -62,6 +73,7 @@ export class Sessions {
 
   /** Replace a socket's presence subscriptions. */
   watch(session: Session, agentIds: ReadonlyArray<string>): void {
+    if (session.closed && agentIds.length > 0) return;
     for (const id of session.presence) {
       const set = this.watchers.get(id);
       set?.delete(session);

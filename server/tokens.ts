@@ -23,17 +23,17 @@ export const parseToken = (token: string): { kind: PrincipalKind; id: string; se
 };
 
 /** Create or replace a principal's credential; returns the token, which is never stored. */
-export const issueToken = (storage: Storage, kind: PrincipalKind, id: string): string => {
+export const issueToken = async (storage: Storage, kind: PrincipalKind, id: string): Promise<string> => {
   const secret = newSecret();
-  storage.credentials.set(id, kind, hashSecret(secret), nowIso());
+  await storage.credentials.set(id, kind, hashSecret(secret), nowIso());
   return formatToken(kind, id, secret);
 };
 
 /** Store the hash of a token chosen by the operator (SWITCHBOARD_ADMIN_TOKEN). */
-export const installToken = (storage: Storage, token: string): boolean => {
+export const installToken = async (storage: Storage, token: string): Promise<boolean> => {
   const parsed = parseToken(token);
   if (!parsed) return false;
-  storage.credentials.set(parsed.id, parsed.kind, hashSecret(parsed.secret), nowIso());
+  await storage.credentials.set(parsed.id, parsed.kind, hashSecret(parsed.secret), nowIso());
   return true;
 };
 
@@ -47,29 +47,29 @@ export type Verified =
  * Check a token against the stored hash in constant time (a miss compares
  * against a dummy, so timing does not tell which part was wrong).
  */
-export const verifyToken = (storage: Storage, token: string): Verified => {
+export const verifyToken = async (storage: Storage, token: string): Promise<Verified> => {
   const parsed = parseToken(token);
   if (!parsed) return { ok: false, reason: "invalid" };
-  const stored = storage.credentials.get(parsed.id);
+  const stored = await storage.credentials.get(parsed.id);
   const matches = timingSafeEqual(stored?.secretHash ?? DUMMY, hashSecret(parsed.secret));
   if (!stored || !matches || stored.kind !== parsed.kind) return { ok: false, reason: "invalid" };
   switch (parsed.kind) {
     case "admin":
       return { ok: true, principal: { type: "admin", id: ADMIN_ID } };
     case "agent": {
-      const agent = storage.agents.get(parsed.id);
+      const agent = await storage.agents.get(parsed.id);
       if (!agent) return { ok: false, reason: "invalid" };
       if (agent.status === "suspended") return { ok: false, reason: "suspended" };
       return { ok: true, principal: { type: "agent", id: agent.id, name: agent.name } };
     }
     case "app": {
-      const app = storage.apps.get(parsed.id);
+      const app = await storage.apps.get(parsed.id);
       return app
         ? { ok: true, principal: { type: "app", id: app.app.id, name: app.app.name } }
         : { ok: false, reason: "invalid" };
     }
     case "user": {
-      const user = storage.users.get(parsed.id);
+      const user = await storage.users.get(parsed.id);
       return user
         ? { ok: true, principal: { type: "user", id: user.id, name: user.name } }
         : { ok: false, reason: "invalid" };

@@ -7,9 +7,11 @@ import type { AppCallbacks } from "./callbacks.ts";
 import type { Config } from "./config.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { checkBearer } from "./http.ts";
+import { browserRefusal } from "./origin.ts";
 import { CloseCode } from "./limits.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
+import { replayInto } from "./replay.ts";
 import { Session } from "./session.ts";
 import type { Sessions } from "./sessions.ts";
 import type { AuthedPrincipal } from "./tokens.ts";
@@ -54,18 +56,29 @@ export class Transport {
     }
   }
 
-  onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on("error", () => socket.destroy());
     const path = (req.url ?? "/").split("?")[0];
     if (!this.accepting) return refuse(socket, 503, "Service Unavailable", '{"error":"the hub is shutting down"}');
     if (path !== "/ws") return refuse(socket, 404, "Not Found", '{"error":"WebSocket upgrades are served on /ws"}');
-    const auth = checkBearer(this.deps.storage, req);
+    const refusal = browserRefusal(req, this.deps.config);
+    if (refusal) return refuse(socket, 403, "Forbidden", JSON.stringify({ error: refusal, reason: "origin" }));
+    const auth = await checkBearer(this.deps.storage, req);
+    if (socket.destroyed) return;
     if (!auth.ok) {
       const body = JSON.stringify({
         error: auth.reason === "suspended" ? "this agent is suspended" : "invalid or rotated token",
         reason: auth.reason,
       });
       return refuse(socket, auth.status, auth.status === 401 ? "Unauthorized" : "Forbidden", body);
+    }
+    if (!auth.principal && this.deps.sessions.unauthenticated >= this.deps.config.maxUnauthenticated) {
+      return refuse(
+        socket,
+        503,
+        "Service Unavailable",
+        '{"error":"too many connections waiting to authenticate; retry shortly, or send Authorization: Bearer on the upgrade","reason":"too_many_unauthenticated"}',
+      );
     }
     if (auth.principal && this.deps.sessions.count(auth.principal.id) >= this.deps.config.maxSocketsPerPrincipal) {
       return refuse(
@@ -86,9 +99,23 @@ export class Transport {
     });
     sessions.add(session);
     if (principal) {
-      session.lastCursor = storage.events.current(principal.id);
+      // As in auth/connect: registered first, then the cursor read; a push passed over meanwhile is replayed.
       sessions.authenticate(session, principal);
-      session.live = true;
+      void storage.events.current(principal.id).then(
+        (cursor) => {
+          session.lastCursor = cursor;
+          if (!session.missedLive) session.live = true;
+          else {
+            replayInto(session, storage, metrics, cursor, Math.min(1024 * 1024, config.maxBufferedBytes / 4)).catch(
+              (err: unknown) => log.error({ err, connectionId: session.id }, "replay failed"),
+            );
+          }
+        },
+        (err: unknown) => {
+          log.warn({ err, connectionId: session.id }, "could not read the event log for a new socket");
+          session.close(CloseCode.internalError, "the hub could not read its event log; reconnect");
+        },
+      );
     }
     const authTimer = principal
       ? undefined
@@ -97,6 +124,8 @@ export class Transport {
         }, config.authTimeoutMs);
 
     ws.on("message", (data: RawData, isBinary: boolean) => {
+      // Closed by the hub (rotation, suspension, flood, slow consumer, auth timeout): nothing more is executed.
+      if (session.closed) return;
       if (isBinary) {
         session.close(CloseCode.unsupportedData, "text frames only: one JSON value per frame");
         return;
@@ -105,7 +134,10 @@ export class Transport {
       dispatcher
         .onFrame(session, rawText(data))
         .catch((err: unknown) => log.error({ err, connectionId: session.id }, "frame handling failed"))
-        .finally(() => this.settle());
+        .finally(() => {
+          session.holdWhileBacklogged(config.maxBufferedBytes / 4, config.maxBufferedBytes / 8);
+          this.settle();
+        });
     });
     ws.on("pong", () => this.missedPongs.set(session, 0));
     ws.on("error", (err) => log.debug({ err, connectionId: session.id }, "socket error"));
@@ -121,6 +153,7 @@ export class Transport {
   private forget(session: Session): void {
     this.deps.sessions.remove(session);
     this.deps.callbacks.dropSession(session);
+    session.principal = undefined;
   }
 
   private settle(): void {

@@ -1,5 +1,5 @@
 import type { Agent, AgentCard, AgentId, UserId } from "../protocol/index.ts";
-import type { Db } from "./db.ts";
+import { jsonEach, type Sql } from "./sql.ts";
 
 interface AgentRow {
   id: string;
@@ -31,71 +31,74 @@ const withCard = (r: AgentRow): AgentWithCard => ({
   card: r.card === null ? null : (JSON.parse(r.card) as AgentCard),
 });
 
-export const makeAgents = (db: Db) => {
+export const makeAgents = (sql: Sql) => {
   const columns = "id, name, display_name, owner_user_id, status, card, created_at";
-  const insert = db.prepare(
+  const insert = sql.prepare(
     "INSERT INTO agents (id, name, display_name, owner_user_id, status, created_at) VALUES (?, ?, ?, ?, 'active', ?)",
   );
-  const byId = db.prepare<[string], AgentRow>(`SELECT ${columns} FROM agents WHERE id = ?`);
-  const byName = db.prepare<[string], { id: string }>("SELECT id FROM agents WHERE name = ?");
-  const existing = db.prepare<[string], { id: string }>(
-    "SELECT id FROM agents WHERE id IN (SELECT value FROM json_each(?))",
+  const byId = sql.prepare<[string], AgentRow>(`SELECT ${columns} FROM agents WHERE id = ?`);
+  const byName = sql.prepare<[string], { id: string }>("SELECT id FROM agents WHERE name = ?");
+  const existing = sql.prepare<[string], { id: string }>(
+    `SELECT id FROM agents WHERE id IN (SELECT value FROM ${jsonEach(sql)})`,
   );
-  const setStatus = db.prepare("UPDATE agents SET status = ? WHERE id = ?");
-  const setCard = db.prepare("UPDATE agents SET card = ? WHERE id = ?");
-  const cardsOf = db.prepare<[string], { id: string; card: string | null }>(
-    "SELECT id, card FROM agents WHERE id IN (SELECT value FROM json_each(?))",
+  const setStatus = sql.prepare("UPDATE agents SET status = ? WHERE id = ?");
+  const setCard = sql.prepare("UPDATE agents SET card = ? WHERE id = ?");
+  const cardsOf = sql.prepare<[string], { id: string; card: string | null }>(
+    `SELECT id, card FROM agents WHERE id IN (SELECT value FROM ${jsonEach(sql)})`,
   );
-  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
-  const list = db.prepare<[{ after: string; query: string; like: string; limit: number }], AgentRow>(
+  // after, query, like (twice), limit
+  const list = sql.prepare<[string, string, string, string, number], AgentRow>(
     `SELECT ${columns} FROM agents
-     WHERE name > @after AND (@query = '' OR name LIKE @like ESCAPE '\\' OR display_name LIKE @like ESCAPE '\\')
-     ORDER BY name LIMIT @limit`,
+     WHERE name > ? AND (CAST(? AS TEXT) = '' OR name LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
+     ORDER BY name LIMIT ?`,
   );
 
   return {
-    insert(a: {
+    async insert(a: {
       id: string;
       name: string;
       displayName?: string | undefined;
       ownerUserId?: string | undefined;
       createdAt: string;
-    }): Agent {
-      insert.run(a.id, a.name, a.displayName ?? null, a.ownerUserId ?? null, a.createdAt);
-      return toAgent(byId.get(a.id)!);
+    }): Promise<Agent> {
+      await insert.run(a.id, a.name, a.displayName ?? null, a.ownerUserId ?? null, a.createdAt);
+      return toAgent((await byId.get(a.id))!);
     },
-    get(id: string): Agent | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<Agent | undefined> {
+      const r = await byId.get(id);
       return r && toAgent(r);
     },
-    nameTaken: (name: string): boolean => byName.get(name) !== undefined,
+    nameTaken: async (name: string): Promise<boolean> => (await byName.get(name)) !== undefined,
     /** The ids among `ids` that name no agent, in the order given. */
-    missing(ids: ReadonlyArray<string>): string[] {
+    async missing(ids: ReadonlyArray<string>): Promise<string[]> {
       if (ids.length === 0) return [];
-      const found = new Set(existing.all(JSON.stringify(ids)).map((r) => r.id));
+      const found = new Set((await existing.all(JSON.stringify(ids))).map((r) => r.id));
       return [...new Set(ids)].filter((id) => !found.has(id));
     },
-    setStatus(id: string, status: "active" | "suspended"): Agent | undefined {
-      setStatus.run(status, id);
+    async setStatus(id: string, status: "active" | "suspended"): Promise<Agent | undefined> {
+      await setStatus.run(status, id);
       return this.get(id);
     },
-    setCard(id: string, card: AgentCard): void {
-      setCard.run(JSON.stringify(card), id);
+    async setCard(id: string, card: AgentCard): Promise<void> {
+      await setCard.run(JSON.stringify(card), id);
     },
-    getWithCard(id: string): AgentWithCard | undefined {
-      const r = byId.get(id);
+    async getWithCard(id: string): Promise<AgentWithCard | undefined> {
+      const r = await byId.get(id);
       return r && withCard(r);
     },
     /** Cards of the given agents; agents without a card map to null. */
-    cards(ids: ReadonlyArray<string>): Map<string, AgentCard | null> {
+    async cards(ids: ReadonlyArray<string>): Promise<Map<string, AgentCard | null>> {
       return new Map(
-        cardsOf.all(JSON.stringify(ids)).map((r) => [r.id, r.card === null ? null : (JSON.parse(r.card) as AgentCard)]),
+        (await cardsOf.all(JSON.stringify(ids))).map((r) => [
+          r.id,
+          r.card === null ? null : (JSON.parse(r.card) as AgentCard),
+        ]),
       );
     },
     /** The directory, by name, after `afterName`; `query` matches name or display name. */
-    list(query: string, afterName: string, limit: number): AgentWithCard[] {
+    async list(query: string, afterName: string, limit: number): Promise<AgentWithCard[]> {
       const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return list.all({ after: afterName, query, like, limit }).map(withCard);
+      return (await list.all(afterName, query, like, like, limit)).map(withCard);
     },
   };
 };

@@ -1,6 +1,6 @@
 import type { App, AppId, AppManifest } from "../protocol/index.ts";
 import type { TxCaches } from "./cache.ts";
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 export const DEFAULT_APP_ID = "app_default" as AppId;
 
@@ -29,26 +29,30 @@ const toRecord = (r: AppRow): AppRecord => ({
   manifest: JSON.parse(r.manifest) as AppManifest,
 });
 
-export const makeApps = (db: Db, caches: TxCaches) => {
+export const makeApps = (sql: Sql, caches: TxCaches) => {
   // Apps are read on every send (is there a message hook?) and change rarely.
   const records = caches.map<string, AppRecord>(10_000);
-  const insert = db.prepare(
+  const insert = sql.prepare<[string, string, string, string, string, string]>(
     "INSERT INTO apps (id, name, scopes, capabilities, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?)",
   );
-  const byId = db.prepare<[string], AppRow>("SELECT * FROM apps WHERE id = ?");
-  const byName = db.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
-  const setManifest = db.prepare("UPDATE apps SET manifest = ? WHERE id = ?");
+  // Several nodes may start at once: the first insert wins and the others change nothing.
+  const ensureDefault = sql.prepare<[string, string, string, string, string, string]>(
+    "INSERT INTO apps (id, name, scopes, capabilities, manifest, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+  );
+  const byId = sql.prepare<[string], AppRow>("SELECT * FROM apps WHERE id = ?");
+  const byName = sql.prepare<[string], { id: string }>("SELECT id FROM apps WHERE name = ?");
+  const setManifest = sql.prepare("UPDATE apps SET manifest = ? WHERE id = ?");
 
   return {
-    insert(a: {
+    async insert(a: {
       id: string;
       name: string;
       scopes: ReadonlyArray<string>;
       capabilities: ReadonlyArray<string>;
       manifest: AppManifest;
       createdAt: string;
-    }): AppRecord {
-      insert.run(
+    }): Promise<AppRecord> {
+      await insert.run(
         a.id,
         a.name,
         JSON.stringify(a.scopes),
@@ -57,26 +61,24 @@ export const makeApps = (db: Db, caches: TxCaches) => {
         a.createdAt,
       );
       records.delete(a.id);
-      return toRecord(byId.get(a.id)!);
+      return toRecord((await byId.get(a.id))!);
     },
     /** The app and its manifest; the record is shared, so callers must not change it. */
-    get(id: string): AppRecord | undefined {
+    async get(id: string): Promise<AppRecord | undefined> {
       const cached = records.get(id);
       if (cached) return cached;
-      const r = byId.get(id);
+      const r = await byId.get(id);
       return r && records.set(id, toRecord(r));
     },
-    nameTaken: (name: string): boolean => byName.get(name) !== undefined,
-    idOf: (name: string): string | undefined => byName.get(name)?.id,
-    setManifest(id: string, manifest: AppManifest): void {
+    nameTaken: async (name: string): Promise<boolean> => (await byName.get(name)) !== undefined,
+    idOf: async (name: string): Promise<string | undefined> => (await byName.get(name))?.id,
+    async setManifest(id: string, manifest: AppManifest): Promise<void> {
       records.delete(id);
-      setManifest.run(JSON.stringify(manifest), id);
+      await setManifest.run(JSON.stringify(manifest), id);
     },
     /** The built-in app that accepts every task and forwards every message. */
-    ensureDefault(createdAt: string): void {
-      if (!byId.get(DEFAULT_APP_ID)) {
-        insert.run(DEFAULT_APP_ID, "default", "[]", "[]", "{}", createdAt);
-      }
+    async ensureDefault(createdAt: string): Promise<void> {
+      await ensureDefault.run(DEFAULT_APP_ID, "default", "[]", "[]", "{}", createdAt);
     },
   };
 };

@@ -1,5 +1,3 @@
-import type { Db } from "./db.ts";
-
 /**
  * Read-through caches that stay true to the database when writes roll back.
  * While a transaction is open, every change to a cache is journaled; the
@@ -8,24 +6,30 @@ import type { Db } from "./db.ts";
  * transactions the caches only ever hold committed state.
  *
  * Only the hub's own connection writes the cached tables while it runs (the
- * CLI adds rows with new ids, which no cache holds yet).
+ * CLI adds rows with new ids, which no cache holds yet). That holds for the
+ * embedded SQLite file, which one hub has to itself; on PostgreSQL other
+ * nodes write the same tables, so the caches are made disabled there and
+ * every read goes to the database.
  */
 export class TxCaches {
   private journal: Array<() => void> = [];
   private readonly maps: Array<TxMap<unknown, unknown>> = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly inTransaction: () => boolean,
+    private readonly enabled = true,
+  ) {}
 
   /** A cache of at most `limit` entries; past it, the oldest entries are dropped. */
   map<K, V>(limit: number): TxMap<K, V> {
-    const m = new TxMap<K, V>(this, limit);
+    const m = new TxMap<K, V>(this, this.enabled ? limit : 0);
     this.maps.push(m as TxMap<unknown, unknown>);
     return m;
   }
 
   /** @internal */
   record(undo: () => void): void {
-    if (this.db.inTransaction) this.journal.push(undo);
+    if (this.inTransaction()) this.journal.push(undo);
   }
 
   /** The current job committed its savepoint: its cache changes stand. */
@@ -59,6 +63,7 @@ export class TxMap<K, V> {
   }
 
   set(key: K, value: V): V {
+    if (this.limit === 0) return value;
     this.remember(key);
     this.entries.set(key, value);
     if (this.entries.size > this.limit) {

@@ -1,6 +1,6 @@
 import type { AgentId, AppId, Conversation, ConversationId, TaskId, TaskStatus } from "../protocol/index.ts";
 import type { TxCaches } from "./cache.ts";
-import type { Db } from "./db.ts";
+import { greatest, least, type Sql } from "./sql.ts";
 
 interface ConversationRow {
   pk: number;
@@ -56,13 +56,9 @@ export interface ConversationListEntry {
   readonly unreadCount: number;
 }
 
-/** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served. */
-interface ListParams<O> {
-  readonly owner: O;
-  readonly at: string | null;
-  readonly pk: number;
-  readonly limit: number;
-}
+/** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served: owner, at ×3, pk, limit. */
+type ListParams<O> = [O, string | null, string | null, string | null, number, number];
+const AFTER_KEY = "(CAST(? AS TEXT) IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))";
 
 const SELECT = `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id
   FROM conversations c JOIN tasks t ON t.pk = c.task_pk`;
@@ -95,74 +91,75 @@ interface Place extends ConversationPlace {
   readonly appId: AppId;
 }
 
-export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk: number) => TaskStatus) => {
+export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskPk: number) => Promise<TaskStatus>) => {
   // Read on every message (its membership, archive state and recipients) and changed rarely.
   const states = caches.map<number, State>(10_000);
   const places = caches.map<string, Place>(10_000);
-  const insert = db.prepare(
-    "INSERT INTO conversations (id, task_pk, name, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+  const insert = sql.prepare<[string, number, string | null, string, string, string], { pk: number }>(
+    "INSERT INTO conversations (id, task_pk, name, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING pk",
   );
-  const byId = db.prepare<[string], ConversationRow>(`${SELECT} WHERE c.id = ?`);
-  const byPk = db.prepare<[number], ConversationRow>(`${SELECT} WHERE c.pk = ?`);
-  const join = db.prepare(
-    "INSERT OR IGNORE INTO conversation_participants (conversation_pk, agent_id, joined_at) VALUES (?, ?, ?)",
+  const byId = sql.prepare<[string], ConversationRow>(`${SELECT} WHERE c.id = ?`);
+  const byPk = sql.prepare<[number], ConversationRow>(`${SELECT} WHERE c.pk = ?`);
+  const join = sql.prepare(
+    "INSERT INTO conversation_participants (conversation_pk, agent_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
   );
-  const part = db.prepare("DELETE FROM conversation_participants WHERE conversation_pk = ? AND agent_id = ?");
-  const isIn = db.prepare<[number, string], { one: number }>(
+  const part = sql.prepare("DELETE FROM conversation_participants WHERE conversation_pk = ? AND agent_id = ?");
+  const isIn = sql.prepare<[number, string], { one: number }>(
     "SELECT 1 AS one FROM conversation_participants WHERE conversation_pk = ? AND agent_id = ?",
   );
-  const participants = db.prepare<[number], { agent_id: string }>(
+  const participants = sql.prepare<[number], { agent_id: string }>(
     "SELECT agent_id FROM conversation_participants WHERE conversation_pk = ? ORDER BY joined_at, agent_id",
   );
-  const count = db.prepare<[number], { n: number }>(
+  const count = sql.prepare<[number], { n: number }>(
     "SELECT count(*) AS n FROM conversation_participants WHERE conversation_pk = ?",
   );
-  const ofAgentInTask = db.prepare<[number, string], { pk: number }>(
+  const ofAgentInTask = sql.prepare<[number, string], { pk: number }>(
     `SELECT c.pk FROM conversations c JOIN conversation_participants p ON p.conversation_pk = c.pk
      WHERE c.task_pk = ? AND p.agent_id = ? ORDER BY c.pk`,
   );
-  const setArchived = db.prepare("UPDATE conversations SET archived_at = ?, updated_at = ? WHERE pk = ?");
-  const touch = db.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
-  const nextSeq = db.prepare<[string, string, number], { last_seq: number }>(
+  const setArchived = sql.prepare("UPDATE conversations SET archived_at = ?, updated_at = ? WHERE pk = ?");
+  const touch = sql.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
+  const nextSeq = sql.prepare<[string, string, number], { last_seq: number }>(
     "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq",
   );
-  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
-  const markRead = db.prepare<[{ seq: number; pk: number; agent: string }]>(
-    `UPDATE conversation_participants SET last_read_seq = max(last_read_seq, min(@seq, (SELECT last_seq FROM conversations WHERE pk = @pk)))
-     WHERE conversation_pk = @pk AND agent_id = @agent`,
+  const markRead = sql.prepare<[number, number, number, string]>(
+    `UPDATE conversation_participants
+     SET last_read_seq = ${greatest(sql)}(last_read_seq, ${least(sql)}(?, (SELECT last_seq FROM conversations WHERE pk = ?)))
+     WHERE conversation_pk = ? AND agent_id = ?`,
   );
-  const unread = db.prepare<[number, number, string], { n: number }>(
+  const unread = sql.prepare<[number, number, string], { n: number }>(
     "SELECT count(*) AS n FROM messages WHERE conversation_pk = ? AND seq > ? AND sender_id <> ?",
   );
-  const forAgent = db.prepare<[ListParams<string>], ConversationRow & { last_read_seq: number }>(
+  const forAgent = sql.prepare<ListParams<string>, ConversationRow & { last_read_seq: number }>(
     `SELECT c.*, t.id AS task_id, t.status AS task_status, t.app_id AS app_id, p.last_read_seq
      FROM conversation_participants p
      JOIN conversations c ON c.pk = p.conversation_pk JOIN tasks t ON t.pk = c.task_pk
-     WHERE p.agent_id = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
+     WHERE p.agent_id = ? AND ${AFTER_KEY}
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
-  const forTask = db.prepare<[ListParams<number>], ConversationRow>(
-    `${SELECT} WHERE c.task_pk = @owner AND (@at IS NULL OR c.updated_at < @at OR (c.updated_at = @at AND c.pk < @pk))
-     ORDER BY c.updated_at DESC, c.pk DESC LIMIT @limit`,
+  const forTask = sql.prepare<ListParams<number>, ConversationRow>(
+    `${SELECT} WHERE c.task_pk = ? AND ${AFTER_KEY}
+     ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?`,
   );
 
-  const placeOf = db.prepare<[string], { pk: number; task_pk: number; task_id: string; app_id: string }>(
+  const placeOf = sql.prepare<[string], { pk: number; task_pk: number; task_id: string; app_id: string }>(
     "SELECT c.pk, c.task_pk, t.id AS task_id, t.app_id FROM conversations c JOIN tasks t ON t.pk = c.task_pk WHERE c.id = ?",
   );
-  const archivedOf = db.prepare<[number], { archived: number }>(
-    "SELECT archived_at IS NOT NULL AS archived FROM conversations WHERE pk = ?",
+  const archivedOf = sql.prepare<[number], { archived_at: string | null }>(
+    "SELECT archived_at FROM conversations WHERE pk = ?",
   );
 
-  const stateOf = (pk: number): State => {
+  const stateOf = async (pk: number): Promise<State> => {
     const cached = states.get(pk);
     if (cached) return cached;
-    const ids = participants.all(pk).map((r) => r.agent_id as AgentId);
-    return states.set(pk, { ids, set: new Set(ids), archived: archivedOf.get(pk)!.archived === 1 });
+    const ids = (await participants.all(pk)).map((r) => r.agent_id as AgentId);
+    const archived = (await archivedOf.get(pk))!.archived_at !== null;
+    return states.set(pk, { ids, set: new Set(ids), archived });
   };
-  const placeById = (id: string): Place | undefined => {
+  const placeById = async (id: string): Promise<Place | undefined> => {
     const cached = places.get(id);
     if (cached) return cached;
-    const r = placeOf.get(id);
+    const r = await placeOf.get(id);
     return (
       r &&
       places.set(id, {
@@ -174,81 +171,100 @@ export const makeConversations = (db: Db, caches: TxCaches, taskStatus: (taskPk:
       })
     );
   };
-  const participantIds = (pk: number): AgentId[] => stateOf(pk).ids;
+  const participantIds = async (pk: number): Promise<AgentId[]> => (await stateOf(pk)).ids;
 
   return {
-    insert(c: { id: string; taskPk: number; name?: string | undefined; createdBy: string; createdAt: string }): number {
-      return Number(insert.run(c.id, c.taskPk, c.name ?? null, c.createdBy, c.createdAt, c.createdAt).lastInsertRowid);
+    async insert(c: {
+      id: string;
+      taskPk: number;
+      name?: string | undefined;
+      createdBy: string;
+      createdAt: string;
+    }): Promise<number> {
+      return (await insert.get(c.id, c.taskPk, c.name ?? null, c.createdBy, c.createdAt, c.createdAt))!.pk;
     },
-    get(id: string): ConversationRecord | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<ConversationRecord | undefined> {
+      const r = await byId.get(id);
       return r && toRecord(r);
     },
-    byPk(pk: number): ConversationRecord {
-      return toRecord(byPk.get(pk)!);
+    async byPk(pk: number): Promise<ConversationRecord> {
+      return toRecord((await byPk.get(pk))!);
     },
     /** Add agents; returns those that were not in it yet. */
-    join(pk: number, agentIds: ReadonlyArray<string>, at: string): string[] {
+    async join(pk: number, agentIds: ReadonlyArray<string>, at: string): Promise<string[]> {
       states.delete(pk);
-      return agentIds.filter((id) => join.run(pk, id, at).changes > 0);
+      const added: string[] = [];
+      for (const id of agentIds) if ((await join.run(pk, id, at)) > 0) added.push(id);
+      return added;
     },
-    part(pk: number, agentId: string): boolean {
+    async part(pk: number, agentId: string): Promise<boolean> {
       states.delete(pk);
-      return part.run(pk, agentId).changes > 0;
+      return (await part.run(pk, agentId)) > 0;
     },
-    isParticipant: (pk: number, agentId: string): boolean => {
+    isParticipant: async (pk: number, agentId: string): Promise<boolean> => {
       const cached = states.get(pk);
-      return cached ? cached.set.has(agentId) : isIn.get(pk, agentId) !== undefined;
+      return cached ? cached.set.has(agentId) : (await isIn.get(pk, agentId)) !== undefined;
     },
     /** The conversation, its task's status, its archive state and the agent's membership, for a send. */
-    sendContext(conversationId: string, agentId: string): SendContext | undefined {
-      const place = placeById(conversationId);
+    async sendContext(conversationId: string, agentId: string): Promise<SendContext | undefined> {
+      const place = await placeById(conversationId);
       if (!place) return undefined;
-      const state = stateOf(place.pk);
+      const state = await stateOf(place.pk);
       return {
         pk: place.pk,
         taskId: place.taskId,
         conversation: place.conversation,
         appId: place.appId,
-        taskStatus: taskStatus(place.taskPk),
+        taskStatus: await taskStatus(place.taskPk),
         archived: state.archived,
         member: state.set.has(agentId),
       };
     },
     participants: participantIds,
-    count: (pk: number): number => count.get(pk)!.n,
+    count: async (pk: number): Promise<number> => (await count.get(pk))!.n,
     /** The conversations of a task that an agent is in. */
-    ofAgentInTask: (taskPk: number, agentId: string): number[] => ofAgentInTask.all(taskPk, agentId).map((r) => r.pk),
-    setArchived(pk: number, archivedAt: string | null, at: string): void {
+    ofAgentInTask: async (taskPk: number, agentId: string): Promise<number[]> =>
+      (await ofAgentInTask.all(taskPk, agentId)).map((r) => r.pk),
+    async setArchived(pk: number, archivedAt: string | null, at: string): Promise<void> {
       states.delete(pk);
-      setArchived.run(archivedAt, at, pk);
+      await setArchived.run(archivedAt, at, pk);
     },
-    touch(pk: number, at: string): void {
-      touch.run(at, pk);
+    async touch(pk: number, at: string): Promise<void> {
+      await touch.run(at, pk);
     },
     /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
-    nextSeq: (pk: number, at: string): number => nextSeq.get(at, at, pk)!.last_seq,
-    markRead(pk: number, agentId: string, seq: number): void {
-      markRead.run({ seq, pk, agent: agentId });
+    nextSeq: async (pk: number, at: string): Promise<number> => (await nextSeq.get(at, at, pk))!.last_seq,
+    async markRead(pk: number, agentId: string, seq: number): Promise<void> {
+      await markRead.run(seq, pk, pk, agentId);
     },
     /** Most recent activity first, after the (updatedAt, pk) of the last item served. */
-    listForAgent(
+    async listForAgent(
       agentId: string,
       after: readonly [string, number] | undefined,
       limit: number,
-    ): ConversationListEntry[] {
-      return forAgent.all({ owner: agentId, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
-        record: toRecord(r),
-        participants: participantIds(r.pk),
-        unreadCount: unread.get(r.pk, r.last_read_seq, agentId)!.n,
-      }));
+    ): Promise<ConversationListEntry[]> {
+      const at = after?.[0] ?? null;
+      const rows = await forAgent.all(agentId, at, at, at, after?.[1] ?? 0, limit);
+      const out: ConversationListEntry[] = [];
+      for (const r of rows) {
+        out.push({
+          record: toRecord(r),
+          participants: await participantIds(r.pk),
+          unreadCount: (await unread.get(r.pk, r.last_read_seq, agentId))!.n,
+        });
+      }
+      return out;
     },
-    listForTask(taskPk: number, after: readonly [string, number] | undefined, limit: number): ConversationListEntry[] {
-      return forTask.all({ owner: taskPk, at: after?.[0] ?? null, pk: after?.[1] ?? 0, limit }).map((r) => ({
-        record: toRecord(r),
-        participants: participantIds(r.pk),
-        unreadCount: 0,
-      }));
+    async listForTask(
+      taskPk: number,
+      after: readonly [string, number] | undefined,
+      limit: number,
+    ): Promise<ConversationListEntry[]> {
+      const at = after?.[0] ?? null;
+      const rows = await forTask.all(taskPk, at, at, at, after?.[1] ?? 0, limit);
+      const out: ConversationListEntry[] = [];
+      for (const r of rows) out.push({ record: toRecord(r), participants: await participantIds(r.pk), unreadCount: 0 });
+      return out;
     },
   };
 };

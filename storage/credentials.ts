@@ -1,22 +1,22 @@
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 export type PrincipalKind = "agent" | "app" | "user" | "admin";
 
 /** Stored per principal: only the SHA-256 of the token's secret. */
-export const makeCredentials = (db: Db) => {
-  const upsert = db.prepare(
+export const makeCredentials = (sql: Sql) => {
+  const upsert = sql.prepare(
     `INSERT INTO credentials (principal_id, kind, secret_hash, updated_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (principal_id) DO UPDATE SET kind = excluded.kind, secret_hash = excluded.secret_hash, updated_at = excluded.updated_at`,
   );
-  const get = db.prepare<[string], { kind: PrincipalKind; secret_hash: Buffer }>(
+  const get = sql.prepare<[string], { kind: PrincipalKind; secret_hash: Buffer }>(
     "SELECT kind, secret_hash FROM credentials WHERE principal_id = ?",
   );
   return {
-    set(principalId: string, kind: PrincipalKind, secretHash: Buffer, at: string): void {
-      upsert.run(principalId, kind, secretHash, at);
+    async set(principalId: string, kind: PrincipalKind, secretHash: Buffer, at: string): Promise<void> {
+      await upsert.run(principalId, kind, secretHash, at);
     },
-    get(principalId: string): { kind: PrincipalKind; secretHash: Buffer } | undefined {
-      const r = get.get(principalId);
+    async get(principalId: string): Promise<{ kind: PrincipalKind; secretHash: Buffer } | undefined> {
+      const r = await get.get(principalId);
       return r && { kind: r.kind, secretHash: r.secret_hash };
     },
   };

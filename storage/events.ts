@@ -8,13 +8,76 @@ export interface LoggedEvent {
   readonly params: string;
 }
 
+/** A committed event, ready to push: one cursor per recipient. */
+export interface Emitted {
+  readonly method: string;
+  /** The params as JSON, without `cursor`: serialized once for every recipient. */
+  readonly paramsJson: string;
+  readonly recipients: ReadonlyArray<string>;
+  readonly cursors: ReadonlyArray<number>;
+}
+
+/** Where a principal's log stands: its newest cursor, the highest dropped one, the oldest retained one. */
+export interface LogPosition {
+  readonly newest: number;
+  readonly floor: number;
+  readonly oldest: number | undefined;
+}
+
+/**
+ * The per-principal event log of section 6, as both engines keep it.
+ *
+ * - A principal's cursors only grow, and a reader is never shown cursor n
+ *   while an event with a smaller cursor can still be appended for it: every
+ *   read (`after`, `position`, `current`) sees only the part of the log that
+ *   can no longer change below its end.
+ * - `append` runs inside the caller's transaction and commits or rolls back
+ *   with it. It returns the recipients' cursors when they are final at once
+ *   (SQLite: one writer, so commit order is cursor order); the fan-out then
+ *   pushes the event right after the commit. It returns undefined when
+ *   cursors are only final later (PostgreSQL: transactions on several nodes
+ *   commit out of order); the log's `feed` then delivers the event once it is.
+ */
+export interface EventLog {
+  append(
+    method: string,
+    paramsJson: string,
+    recipients: ReadonlyArray<string>,
+    nowMs: number,
+  ): Promise<number[] | undefined>;
+  /** The principal's entries after `cursor`, oldest first. */
+  after(principal: string, cursor: number, limit: number): Promise<LoggedEvent[]>;
+  /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
+  current(principal: string): Promise<number>;
+  /** Where the principal's log stands, for planning a resume. */
+  position(principal: string): Promise<LogPosition>;
+  /** Drop the principal's entries up to `cursor`, but none its webhook has yet to deliver. */
+  ack(principal: string, cursor: number): Promise<void>;
+  /**
+   * Drop entries of events older than `cutoffMs`, at most `batch` of them, except those a
+   * webhook has yet to deliver; returns how many were dropped.
+   */
+  expire(cutoffMs: number, batch: number): Promise<number>;
+  /**
+   * Where committed events come from when `append` could not give final
+   * cursors: the listener receives every committed event in cursor order,
+   * on every node. Absent when `append` always returns cursors.
+   */
+  readonly feed?: EventFeed;
+}
+
+export interface EventFeed {
+  start(listener: (events: ReadonlyArray<Emitted>) => void): void;
+  stop(): Promise<void>;
+}
+
 /**
  * The per-principal event log of section 6. Each event's params are stored
  * once; each recipient gets a thin row whose id is its cursor. Ids only grow,
  * so a cursor increases per principal, and the oldest entries form a prefix
  * of the table in id order, which is what retention cuts.
  */
-export const makeEvents = (db: Db, caches: TxCaches) => {
+export const makeEvents = (db: Db, caches: TxCaches): EventLog => {
   // Every recipient row names its principal by an integer key; keys are made on first use.
   const keys = caches.map<string, number>(100_000);
   const keyRow = db.prepare<[string], { key: number }>("SELECT key FROM event_principals WHERE principal = ?");
@@ -84,63 +147,57 @@ export const makeEvents = (db: Db, caches: TxCaches) => {
 
   const floorOf = (principal: string): number => floor.get(principal)?.deleted_through ?? 0;
 
-  return {
-    /** Append one event for its recipients; returns each recipient's cursor, in order. */
-    append(method: string, paramsJson: string, recipients: ReadonlyArray<string>, nowMs: number): number[] {
-      const eventId = insertEvent.run(method, paramsJson, nowMs).lastInsertRowid;
-      const cursors = new Array<number>(recipients.length);
-      const recipientKeys = recipients.map(keyFor);
-      let i = 0;
-      for (const n of chunkSizes) {
-        const insert = insertRecipients.get(n)!;
-        for (; recipients.length - i >= n; i += n) {
-          const args = new Array<number | bigint>(2 * n);
-          for (let k = 0; k < n; k++) {
-            args[2 * k] = recipientKeys[i + k]!;
-            args[2 * k + 1] = eventId;
-          }
-          // One statement, one writer: its rows take consecutive ids ending at the last one.
-          const last = Number(insert.run(...args).lastInsertRowid);
-          for (let k = 0; k < n; k++) cursors[i + k] = last - n + 1 + k;
+  const appendNow = (method: string, paramsJson: string, recipients: ReadonlyArray<string>, nowMs: number) => {
+    const eventId = insertEvent.run(method, paramsJson, nowMs).lastInsertRowid;
+    const cursors = new Array<number>(recipients.length);
+    const recipientKeys = recipients.map(keyFor);
+    let i = 0;
+    for (const n of chunkSizes) {
+      const insert = insertRecipients.get(n)!;
+      for (; recipients.length - i >= n; i += n) {
+        const args = new Array<number | bigint>(2 * n);
+        for (let k = 0; k < n; k++) {
+          args[2 * k] = recipientKeys[i + k]!;
+          args[2 * k + 1] = eventId;
         }
+        // One statement, one writer: its rows take consecutive ids ending at the last one.
+        const last = Number(insert.run(...args).lastInsertRowid);
+        for (let k = 0; k < n; k++) cursors[i + k] = last - n + 1 + k;
       }
-      return cursors;
-    },
-    /** The principal's entries after `cursor`, oldest first. */
-    after(principal: string, cursor: number, limit: number): LoggedEvent[] {
+    }
+    return cursors;
+  };
+  const positionNow = (principal: string): LogPosition => {
+    const dropped = floorOf(principal);
+    const key = keyOf(principal);
+    if (key === undefined) return { newest: dropped, floor: dropped, oldest: undefined };
+    return {
+      newest: newest.get(key)?.id ?? dropped,
+      floor: dropped,
+      oldest: oldest.get(key)?.id ?? undefined,
+    };
+  };
+
+  return {
+    append: (method, paramsJson, recipients, nowMs) =>
+      Promise.resolve(appendNow(method, paramsJson, recipients, nowMs)),
+    after(principal, cursor, limit) {
       const key = keyOf(principal);
-      return key === undefined ? [] : after.all(key, cursor, limit);
+      return Promise.resolve(key === undefined ? [] : after.all(key, cursor, limit));
     },
-    /** The principal's current cursor: its newest entry, or the newest it has dropped, or 0. */
-    current(principal: string): number {
-      return this.position(principal).newest;
-    },
-    /** Where the principal's log stands, for planning a resume. */
-    position(principal: string): { newest: number; floor: number; oldest: number | undefined } {
-      const dropped = floorOf(principal);
+    current: (principal) => Promise.resolve(positionNow(principal).newest),
+    position: (principal) => Promise.resolve(positionNow(principal)),
+    ack(principal, cursor) {
       const key = keyOf(principal);
-      if (key === undefined) return { newest: dropped, floor: dropped, oldest: undefined };
-      return {
-        newest: newest.get(key)?.id ?? dropped,
-        floor: dropped,
-        oldest: oldest.get(key)?.id ?? undefined,
-      };
-    },
-    /** Drop the principal's entries up to `cursor`, but none its webhook has yet to deliver. */
-    ack(principal: string, cursor: number): void {
-      const key = keyOf(principal);
-      if (key === undefined) return;
+      if (key === undefined) return Promise.resolve();
       const held = heldAfter.get(principal)?.delivered_through;
       const top = newestUpTo.get(key, held === undefined ? cursor : Math.min(cursor, held))?.id;
-      if (top === null || top === undefined) return;
+      if (top === null || top === undefined) return Promise.resolve();
       deleteUpTo.run(key, top);
       raiseFloor.run(principal, top);
+      return Promise.resolve();
     },
-    /**
-     * Drop entries of events older than `cutoffMs`, at most `batch` of them;
-     * returns how many were dropped, so callers repeat until it is 0.
-     */
-    expire(cutoffMs: number, batch: number): number {
+    expire(cutoffMs, batch) {
       const boundary = expiredBoundary.get(batch, cutoffMs)?.id;
       let dropped = 0;
       if (boundary !== null && boundary !== undefined) {
@@ -150,8 +207,7 @@ export const makeEvents = (db: Db, caches: TxCaches) => {
       const first = firstReferenced.get();
       if (first) deleteEventsBelow.run(first.event_id);
       else deleteEventsBefore.run(cutoffMs);
-      return dropped;
+      return Promise.resolve(dropped);
     },
   };
 };
-export type Events = ReturnType<typeof makeEvents>;

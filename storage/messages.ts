@@ -1,5 +1,5 @@
 import type { ConversationId, Message, MessageId, Part, TaskId } from "../protocol/index.ts";
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 interface MessageRow {
   id: string;
@@ -70,43 +70,48 @@ const toStored = (r: PlacedRow): StoredMessage => ({
   conversationPk: r.conversation_pk,
 });
 
-export const makeMessages = (db: Db) => {
-  const insert = db.prepare(
+export const makeMessages = (sql: Sql) => {
+  const insert = sql.prepare<
+    [string, number, number, string, string, string | null, string | null, string | null, string]
+  >(
     `INSERT INTO messages (id, conversation_pk, seq, sender_id, parts, reply_to_id, correlation_id, client_message_id, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const byId = db.prepare<[string], PlacedRow>(`${PLACED} WHERE m.id = ?`);
-  const byClientId = db.prepare<[string, string], PlacedRow>(
+  const byId = sql.prepare<[string], PlacedRow>(`${PLACED} WHERE m.id = ?`);
+  const byClientId = sql.prepare<[string, string], PlacedRow>(
     `${PLACED} WHERE m.sender_id = ? AND m.client_message_id = ?`,
   );
-  const inConversation = db.prepare<[string, number], { seq: number }>(
+  const inConversation = sql.prepare<[string, number], { seq: number }>(
     "SELECT seq FROM messages WHERE id = ? AND conversation_pk = ?",
   );
-  const forward = db.prepare<[number, number, number, number], MessageRow>(
+  const forward = sql.prepare<[number, number, number, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
   );
-  const backward = db.prepare<[number, number, number, number], MessageRow>(
+  const backward = sql.prepare<[number, number, number, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   );
-  const forwardCorrelated = db.prepare<[number, string, number, number, number], MessageRow>(
+  const forwardCorrelated = sql.prepare<[number, string, number, number, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND correlation_id = ? AND seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
   );
-  const backwardCorrelated = db.prepare<[number, string, number, number, number], MessageRow>(
+  const backwardCorrelated = sql.prepare<[number, string, number, number, number], MessageRow>(
     `SELECT ${COLUMNS} FROM messages WHERE conversation_pk = ? AND correlation_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   );
-  const latestRequest = db.prepare<[number, string, string], PlacedRow>(
+  const latestRequest = sql.prepare<[number, string, string], PlacedRow>(
     `${PLACED} WHERE m.conversation_pk = ? AND m.correlation_id = ? AND m.retracted_at IS NULL
-       AND EXISTS (SELECT 1 FROM json_each(m.parts) p
-                   WHERE p.value ->> '$.type' = 'intent' AND p.value ->> '$.intent' = ?)
+       AND EXISTS (${
+         sql.engine === "sqlite"
+           ? "SELECT 1 FROM json_each(m.parts) p WHERE p.value ->> '$.type' = 'intent' AND p.value ->> '$.intent' = ?"
+           : "SELECT 1 FROM jsonb_array_elements(CAST(m.parts AS jsonb)) p(value) WHERE p.value ->> 'type' = 'intent' AND p.value ->> 'intent' = ?"
+       })
      ORDER BY m.seq DESC LIMIT 1`,
   );
-  const retract = db.prepare(
+  const retract = sql.prepare(
     "UPDATE messages SET parts = '[]', retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
   );
 
   return {
-    insert(m: NewMessage): void {
-      insert.run(
+    async insert(m: NewMessage): Promise<void> {
+      await insert.run(
         m.id,
         m.conversationPk,
         m.seq,
@@ -118,41 +123,46 @@ export const makeMessages = (db: Db) => {
         m.createdAt,
       );
     },
-    get(id: string): StoredMessage | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<StoredMessage | undefined> {
+      const r = await byId.get(id);
       return r && toStored(r);
     },
-    byClientId(senderId: string, clientMessageId: string): StoredMessage | undefined {
-      const r = byClientId.get(senderId, clientMessageId);
+    async byClientId(senderId: string, clientMessageId: string): Promise<StoredMessage | undefined> {
+      const r = await byClientId.get(senderId, clientMessageId);
       return r && toStored(r);
     },
     /** Whether a message with that id is in that conversation. */
-    isIn: (id: string, conversationPk: number): boolean => inConversation.get(id, conversationPk) !== undefined,
+    isIn: async (id: string, conversationPk: number): Promise<boolean> =>
+      (await inConversation.get(id, conversationPk)) !== undefined,
     /** Up to `limit` messages of the range, always ascending by seq. */
-    list(conversationPk: number, place: MessagePlace, range: MessageRange): Message[] {
+    async list(conversationPk: number, place: MessagePlace, range: MessageRange): Promise<Message[]> {
       const { after, before, limit, correlationId } = range;
       let rows: MessageRow[];
       if (range.direction === "forward") {
         rows =
           correlationId === undefined
-            ? forward.all(conversationPk, after, before, limit)
-            : forwardCorrelated.all(conversationPk, correlationId, after, before, limit);
+            ? await forward.all(conversationPk, after, before, limit)
+            : await forwardCorrelated.all(conversationPk, correlationId, after, before, limit);
       } else {
         rows =
           correlationId === undefined
-            ? backward.all(conversationPk, after, before, limit)
-            : backwardCorrelated.all(conversationPk, correlationId, after, before, limit);
+            ? await backward.all(conversationPk, after, before, limit)
+            : await backwardCorrelated.all(conversationPk, correlationId, after, before, limit);
         rows.reverse();
       }
       return rows.map((r) => toMessage(r, place));
     },
     /** The newest message of the conversation, not retracted, holding that intent under that correlation id. */
-    latestRequest(conversationPk: number, correlationId: string, intent: string): StoredMessage | undefined {
-      const r = latestRequest.get(conversationPk, correlationId, intent);
+    async latestRequest(
+      conversationPk: number,
+      correlationId: string,
+      intent: string,
+    ): Promise<StoredMessage | undefined> {
+      const r = await latestRequest.get(conversationPk, correlationId, intent);
       return r && toStored(r);
     },
     /** Empty a message's parts and stamp it retracted; false when it already was. */
-    retract: (id: string, at: string): boolean => retract.run(at, id).changes > 0,
+    retract: async (id: string, at: string): Promise<boolean> => (await retract.run(at, id)) > 0,
   };
 };
 export type Messages = ReturnType<typeof makeMessages>;

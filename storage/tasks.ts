@@ -1,6 +1,6 @@
 import type { AgentId, AppId, Task, TaskId, TaskParticipant, TaskStatus } from "../protocol/index.ts";
 import type { TxCaches } from "./cache.ts";
-import type { Db } from "./db.ts";
+import { jsonEach, type Sql } from "./sql.ts";
 
 interface TaskRow {
   pk: number;
@@ -37,116 +37,125 @@ const toRecord = (r: TaskRow): TaskRecord => ({ pk: r.pk, task: toTask(r) });
 
 export type Membership = "current" | "former" | "never";
 
-interface ListParams {
-  readonly owner: string;
-  readonly beforePk: number;
-  readonly status: TaskStatus | null;
-  readonly limit: number;
-}
+/** owner, beforePk, status (twice: NULL for any), limit. */
+type ListParams = [string, number, TaskStatus | null, TaskStatus | null, number];
 
-export const makeTasks = (db: Db, caches: TxCaches) => {
+export const makeTasks = (sql: Sql, caches: TxCaches) => {
   // A task's status is read on every send (is it active?) and changes a few times in its life.
   const statuses = caches.map<number, TaskStatus>(50_000);
-  const insert = db.prepare(
-    `INSERT INTO tasks (id, app_id, initiator_agent_id, title, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?)`,
+  const insert = sql.prepare<[string, string, string, string | null, string], TaskRow>(
+    `INSERT INTO tasks (id, app_id, initiator_agent_id, title, status, created_at) VALUES (?, ?, ?, ?, 'waiting', ?) RETURNING *`,
   );
-  const byId = db.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
-  const byPk = db.prepare<[number], TaskRow>("SELECT * FROM tasks WHERE pk = ?");
-  const statusOf = db.prepare<[number], { status: TaskStatus }>("SELECT status FROM tasks WHERE pk = ?");
-  const setStatus = db.prepare(
+  const byId = sql.prepare<[string], TaskRow>("SELECT * FROM tasks WHERE id = ?");
+  const byPk = sql.prepare<[number], TaskRow>("SELECT * FROM tasks WHERE pk = ?");
+  const statusOf = sql.prepare<[number], { status: TaskStatus }>("SELECT status FROM tasks WHERE pk = ?");
+  const setStatus = sql.prepare(
     `UPDATE tasks SET status = ?, failure_reason = coalesce(?, failure_reason),
        started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at) WHERE pk = ?`,
   );
-  const admit = db.prepare(
+  const admit = sql.prepare(
     `INSERT INTO task_participants (task_pk, agent_id, admitted_at) VALUES (?, ?, ?)
      ON CONFLICT (task_pk, agent_id) DO UPDATE SET admitted_at = excluded.admitted_at, left_at = NULL
      WHERE task_participants.left_at IS NOT NULL`,
   );
-  const leave = db.prepare(
+  const leave = sql.prepare(
     "UPDATE task_participants SET left_at = ? WHERE task_pk = ? AND agent_id = ? AND left_at IS NULL",
   );
-  const membership = db.prepare<[number, string], { left_at: string | null }>(
+  const membership = sql.prepare<[number, string], { left_at: string | null }>(
     "SELECT left_at FROM task_participants WHERE task_pk = ? AND agent_id = ?",
   );
-  const participants = db.prepare<[number], { agent_id: string; admitted_at: string }>(
+  const participants = sql.prepare<[number], { agent_id: string; admitted_at: string }>(
     "SELECT agent_id, admitted_at FROM task_participants WHERE task_pk = ? AND left_at IS NULL ORDER BY admitted_at, agent_id",
   );
-  const notAdmitted = db.prepare<[string, number], { value: string }>(
-    `SELECT value FROM json_each(?) WHERE value NOT IN
+  const notAdmitted = sql.prepare<[string, number], { value: string }>(
+    `SELECT value FROM ${jsonEach(sql)} WHERE value NOT IN
        (SELECT agent_id FROM task_participants WHERE task_pk = ? AND left_at IS NULL)`,
   );
-  // Named parameters: better-sqlite3 binds positional arguments to `?` only, never to `?NNN`.
-  const forAgent = db.prepare<[ListParams], TaskRow>(
+  const forAgent = sql.prepare<ListParams, TaskRow>(
     `SELECT t.* FROM task_participants p JOIN tasks t ON t.pk = p.task_pk
-     WHERE p.agent_id = @owner AND p.left_at IS NULL AND p.task_pk < @beforePk AND (@status IS NULL OR t.status = @status)
-     ORDER BY p.task_pk DESC LIMIT @limit`,
+     WHERE p.agent_id = ? AND p.left_at IS NULL AND p.task_pk < ? AND (CAST(? AS TEXT) IS NULL OR t.status = ?)
+     ORDER BY p.task_pk DESC LIMIT ?`,
   );
-  const forApp = db.prepare<[ListParams], TaskRow>(
-    `SELECT * FROM tasks WHERE app_id = @owner AND pk < @beforePk AND (@status IS NULL OR status = @status)
-     ORDER BY pk DESC LIMIT @limit`,
+  const forApp = sql.prepare<ListParams, TaskRow>(
+    `SELECT * FROM tasks WHERE app_id = ? AND pk < ? AND (CAST(? AS TEXT) IS NULL OR status = ?)
+     ORDER BY pk DESC LIMIT ?`,
   );
-  const waiting = db.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
+  const waiting = sql.prepare<[], TaskRow>("SELECT * FROM tasks WHERE status = 'waiting' ORDER BY pk");
 
   return {
-    insert(t: {
+    async insert(t: {
       id: string;
       appId: string;
       initiatorAgentId: string;
       title?: string | undefined;
       createdAt: string;
-    }): TaskRecord {
-      const { lastInsertRowid } = insert.run(t.id, t.appId, t.initiatorAgentId, t.title ?? null, t.createdAt);
-      return toRecord(byPk.get(Number(lastInsertRowid))!);
+    }): Promise<TaskRecord> {
+      return toRecord((await insert.get(t.id, t.appId, t.initiatorAgentId, t.title ?? null, t.createdAt))!);
     },
-    get(id: string): TaskRecord | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<TaskRecord | undefined> {
+      const r = await byId.get(id);
       return r && toRecord(r);
     },
-    byPk(pk: number): TaskRecord {
-      return toRecord(byPk.get(pk)!);
+    async byPk(pk: number): Promise<TaskRecord> {
+      return toRecord((await byPk.get(pk))!);
     },
-    setStatus(
+    async setStatus(
       pk: number,
       status: TaskStatus,
       at: { failureReason?: string; startedAt?: string; endedAt?: string } = {},
-    ): TaskRecord {
+    ): Promise<TaskRecord> {
       statuses.delete(pk);
-      setStatus.run(status, at.failureReason ?? null, at.startedAt ?? null, at.endedAt ?? null, pk);
+      await setStatus.run(status, at.failureReason ?? null, at.startedAt ?? null, at.endedAt ?? null, pk);
       return this.byPk(pk);
     },
-    status(pk: number): TaskStatus {
-      return statuses.get(pk) ?? statuses.set(pk, statusOf.get(pk)!.status);
+    async status(pk: number): Promise<TaskStatus> {
+      return statuses.get(pk) ?? statuses.set(pk, (await statusOf.get(pk))!.status);
     },
     /** Admit an agent (again, if it had left); returns false when it already was a participant. */
-    admit(taskPk: number, agentId: string, at: string): boolean {
-      return admit.run(taskPk, agentId, at).changes > 0;
+    async admit(taskPk: number, agentId: string, at: string): Promise<boolean> {
+      return (await admit.run(taskPk, agentId, at)) > 0;
     },
     /** Mark an agent as having left; returns false when it was not a current participant. */
-    leave(taskPk: number, agentId: string, at: string): boolean {
-      return leave.run(at, taskPk, agentId).changes > 0;
+    async leave(taskPk: number, agentId: string, at: string): Promise<boolean> {
+      return (await leave.run(at, taskPk, agentId)) > 0;
     },
-    membership(taskPk: number, agentId: string): Membership {
-      const r = membership.get(taskPk, agentId);
+    async membership(taskPk: number, agentId: string): Promise<Membership> {
+      const r = await membership.get(taskPk, agentId);
       return r === undefined ? "never" : r.left_at === null ? "current" : "former";
     },
-    participants(taskPk: number): TaskParticipant[] {
-      return participants.all(taskPk).map((r) => ({ agentId: r.agent_id as AgentId, admittedAt: r.admitted_at }));
+    async participants(taskPk: number): Promise<TaskParticipant[]> {
+      return (await participants.all(taskPk)).map((r) => ({
+        agentId: r.agent_id as AgentId,
+        admittedAt: r.admitted_at,
+      }));
     },
-    participantIds(taskPk: number): string[] {
-      return participants.all(taskPk).map((r) => r.agent_id);
+    async participantIds(taskPk: number): Promise<string[]> {
+      return (await participants.all(taskPk)).map((r) => r.agent_id);
     },
     /** The ids among `agentIds` that are not current participants. */
-    notAdmitted(taskPk: number, agentIds: ReadonlyArray<string>): string[] {
-      return [...new Set(notAdmitted.all(JSON.stringify(agentIds), taskPk).map((r) => r.value))];
+    async notAdmitted(taskPk: number, agentIds: ReadonlyArray<string>): Promise<string[]> {
+      return [...new Set((await notAdmitted.all(JSON.stringify(agentIds), taskPk)).map((r) => r.value))];
     },
     /** Newest first, strictly older than `beforePk`. */
-    listForAgent(agentId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forAgent.all({ owner: agentId, beforePk, status: status ?? null, limit }).map(toRecord);
+    async listForAgent(
+      agentId: string,
+      status: TaskStatus | undefined,
+      beforePk: number,
+      limit: number,
+    ): Promise<TaskRecord[]> {
+      const s = status ?? null;
+      return (await forAgent.all(agentId, beforePk, s, s, limit)).map(toRecord);
     },
     /** Tasks still waiting for their app's verdict. */
-    waiting: (): TaskRecord[] => waiting.all().map(toRecord),
-    listForApp(appId: string, status: TaskStatus | undefined, beforePk: number, limit: number): TaskRecord[] {
-      return forApp.all({ owner: appId, beforePk, status: status ?? null, limit }).map(toRecord);
+    waiting: async (): Promise<TaskRecord[]> => (await waiting.all()).map(toRecord),
+    async listForApp(
+      appId: string,
+      status: TaskStatus | undefined,
+      beforePk: number,
+      limit: number,
+    ): Promise<TaskRecord[]> {
+      const s = status ?? null;
+      return (await forApp.all(appId, beforePk, s, s, limit)).map(toRecord);
     },
   };
 };

@@ -1,5 +1,5 @@
 import type { User, UserId } from "../protocol/index.ts";
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 interface UserRow {
   id: string;
@@ -9,16 +9,16 @@ interface UserRow {
 
 const toUser = (r: UserRow): User => ({ id: r.id as UserId, name: r.name, createdAt: r.created_at });
 
-export const makeUsers = (db: Db) => {
-  const insert = db.prepare("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)");
-  const byId = db.prepare<[string], UserRow>("SELECT id, name, created_at FROM users WHERE id = ?");
+export const makeUsers = (sql: Sql) => {
+  const insert = sql.prepare("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)");
+  const byId = sql.prepare<[string], UserRow>("SELECT id, name, created_at FROM users WHERE id = ?");
   return {
-    insert(u: { id: string; name: string; createdAt: string }): User {
-      insert.run(u.id, u.name, u.createdAt);
-      return toUser(byId.get(u.id)!);
+    async insert(u: { id: string; name: string; createdAt: string }): Promise<User> {
+      await insert.run(u.id, u.name, u.createdAt);
+      return toUser((await byId.get(u.id))!);
     },
-    get(id: string): User | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<User | undefined> {
+      const r = await byId.get(id);
       return r && toUser(r);
     },
   };

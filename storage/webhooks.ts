@@ -1,5 +1,5 @@
 import type { Webhook, WebhookDelivery } from "../protocol/methods/webhooks.ts";
-import type { Db } from "./db.ts";
+import type { Sql } from "./sql.ts";
 
 interface WebhookRow {
   app_id: string;
@@ -90,129 +90,140 @@ export interface DeliveryAttempt {
 
 /**
  * Webhooks (section 12), their delivery state, the log of attempts, and the
- * per-app delivery lease. Every write runs inside the caller's transaction.
+ * per-app delivery lease. Every write runs inside the caller's transaction;
+ * the same on both engines.
  *
  * Contract for the delivery worker: an app's events are delivered from its
  * event log in cursor order; `deliveredThrough` only moves forward, and only
  * by the lease holder (`advance` and `fail` check the lease in the same
  * statement), so two nodes can never both move one app's delivery on.
  */
-export const makeWebhooks = (db: Db) => {
-  const byApp = db.prepare<[string], WebhookRow>("SELECT * FROM webhooks WHERE app_id = ?");
-  const active = db.prepare<[], { app_id: string }>("SELECT app_id FROM webhooks WHERE status = 'active'");
-  const all = db.prepare<[], WebhookRow>("SELECT * FROM webhooks");
-  const setSecrets = db.prepare("UPDATE webhooks SET secret = ?, previous_secret = ? WHERE app_id = ?");
-  const insert = db.prepare(
+export const makeWebhooks = (sql: Sql) => {
+  const byApp = sql.prepare<[string], WebhookRow>("SELECT * FROM webhooks WHERE app_id = ?");
+  const active = sql.prepare<[], { app_id: string }>("SELECT app_id FROM webhooks WHERE status = 'active'");
+  const all = sql.prepare<[], WebhookRow>("SELECT * FROM webhooks ORDER BY app_id");
+  const setSecrets = sql.prepare<[string, string | null, string]>(
+    "UPDATE webhooks SET secret = ?, previous_secret = ? WHERE app_id = ?",
+  );
+  const insert = sql.prepare<[string, string, string, string, number]>(
     `INSERT INTO webhooks (app_id, url, secret, status, created_at, delivered_through, attempts, next_attempt_at)
      VALUES (?, ?, ?, 'active', ?, ?, 0, 0)`,
   );
-  const replace = db.prepare(
+  const replace = sql.prepare<[string, string, number, string]>(
     `UPDATE webhooks SET url = ?, secret = ?, previous_secret = secret, previous_until = ? WHERE app_id = ?`,
   );
-  const remove = db.prepare("DELETE FROM webhooks WHERE app_id = ?");
-  const resume = db.prepare(
+  const remove = sql.prepare<[string]>("DELETE FROM webhooks WHERE app_id = ?");
+  const resume = sql.prepare<[string]>(
     `UPDATE webhooks SET status = 'active', paused_at = NULL, failure = NULL, attempts = 0, next_attempt_at = 0
      WHERE app_id = ?`,
   );
   const holds = `EXISTS (SELECT 1 FROM webhook_leases l WHERE l.app_id = webhooks.app_id AND l.holder = ? AND l.expires_at > ?)`;
-  const advance = db.prepare(
+  const advance = sql.prepare<[number, string, number, string, number]>(
     `UPDATE webhooks SET delivered_through = ?, attempts = 0, next_attempt_at = 0
      WHERE app_id = ? AND delivered_through < ? AND ${holds}`,
   );
-  const retryLater = db.prepare(
+  const retryLater = sql.prepare<[number, number, string, number, string, number]>(
     `UPDATE webhooks SET attempts = ?, next_attempt_at = ? WHERE app_id = ? AND delivered_through = ? AND ${holds}`,
   );
-  const pause = db.prepare(
+  const pause = sql.prepare<[string, string, number, string, number, string, number]>(
     `UPDATE webhooks SET status = 'paused', paused_at = ?, failure = ?, attempts = ?
      WHERE app_id = ? AND delivered_through = ? AND ${holds}`,
   );
-  const takeLease = db.prepare(
+  // Taken only when free, expired, or already the holder's: on PostgreSQL several nodes run this at once.
+  const takeLease = sql.prepare<[string, string, number, number]>(
     `INSERT INTO webhook_leases (app_id, holder, expires_at) VALUES (?, ?, ?)
      ON CONFLICT (app_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
      WHERE webhook_leases.holder = excluded.holder OR webhook_leases.expires_at <= ?`,
   );
-  const dropLeases = db.prepare("DELETE FROM webhook_leases");
-  const dropLease = db.prepare("DELETE FROM webhook_leases WHERE app_id = ? AND holder = ?");
-  const logAttempt = db.prepare(
+  const dropLeases = sql.prepare<[]>("DELETE FROM webhook_leases");
+  const dropLease = sql.prepare<[string, string]>("DELETE FROM webhook_leases WHERE app_id = ? AND holder = ?");
+  const logAttempt = sql.prepare<
+    [string, number | null, string | null, string, number, string, number | null, string | null, number, string]
+  >(
     `INSERT INTO webhook_deliveries
        (app_id, event_cursor, callback_id, method, attempt, outcome, http_status, error, duration_ms, at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const trimAttempts = db.prepare(
+  const trimAttempts = sql.prepare<[string, string, number]>(
     `DELETE FROM webhook_deliveries WHERE app_id = ? AND id <= (
        SELECT id FROM webhook_deliveries WHERE app_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`,
   );
-  const newestAttempts = db.prepare<[string, number], DeliveryRow>(
+  const newestAttempts = sql.prepare<[string, number], DeliveryRow>(
     "SELECT * FROM webhook_deliveries WHERE app_id = ? ORDER BY id DESC LIMIT ?",
   );
-  const olderAttempts = db.prepare<[string, number, number], DeliveryRow>(
+  const olderAttempts = sql.prepare<[string, number, number], DeliveryRow>(
     "SELECT * FROM webhook_deliveries WHERE app_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
   );
-  const removeAttempts = db.prepare("DELETE FROM webhook_deliveries WHERE app_id = ?");
+  const removeAttempts = sql.prepare<[string]>("DELETE FROM webhook_deliveries WHERE app_id = ?");
+
+  const get = async (appId: string): Promise<WebhookRecord | undefined> => {
+    const r = await byApp.get(appId);
+    return r && toRecord(r);
+  };
 
   return {
-    get(appId: string): WebhookRecord | undefined {
-      const r = byApp.get(appId);
-      return r && toRecord(r);
-    },
-    all: (): WebhookRecord[] => all.all().map(toRecord),
+    get,
+    all: async (): Promise<WebhookRecord[]> => (await all.all()).map(toRecord),
     /** Store the secrets in another form (sealed under a new key); the secrets themselves are unchanged. */
-    restoreSecrets(appId: string, secret: string, previousSecret: string | undefined): void {
-      setSecrets.run(secret, previousSecret ?? null, appId);
+    async restoreSecrets(appId: string, secret: string, previousSecret: string | undefined): Promise<void> {
+      await setSecrets.run(secret, previousSecret ?? null, appId);
     },
     /** Apps whose webhook is active: those the worker delivers to. */
-    activeApps: (): string[] => active.all().map((r) => r.app_id),
+    activeApps: async (): Promise<string[]> => (await active.all()).map((r) => r.app_id),
     /**
      * Register a webhook delivering the app's events after `from` (its
      * current cursor), or replace the URL and secret of the existing one,
      * keeping its place; the replaced secret keeps signing until `previousUntil`.
      */
-    set(appId: string, url: string, secret: string, at: string, from: number, previousUntil: number): WebhookRecord {
-      if (byApp.get(appId)) replace.run(url, secret, previousUntil, appId);
-      else insert.run(appId, url, secret, at, from);
-      return toRecord(byApp.get(appId)!);
+    async set(
+      appId: string,
+      url: string,
+      secret: string,
+      at: string,
+      from: number,
+      previousUntil: number,
+    ): Promise<WebhookRecord> {
+      if (await byApp.get(appId)) await replace.run(url, secret, previousUntil, appId);
+      else await insert.run(appId, url, secret, at, from);
+      return (await get(appId))!;
     },
     /** Remove the webhook and its attempts; returns whether there was one. */
-    delete(appId: string): boolean {
-      removeAttempts.run(appId);
-      return remove.run(appId).changes > 0;
+    async delete(appId: string): Promise<boolean> {
+      await removeAttempts.run(appId);
+      return (await remove.run(appId)) > 0;
     },
     /** Active again, at the first undelivered event, with a fresh retry schedule. */
-    resume(appId: string): WebhookRecord | undefined {
-      resume.run(appId);
-      return this.get(appId);
+    async resume(appId: string): Promise<WebhookRecord | undefined> {
+      await resume.run(appId);
+      return get(appId);
     },
     /**
      * Take or renew the app's delivery lease until `expiresAt`: true when
      * `holder` now holds it (it was free, expired, or already its own).
      */
-    lease(appId: string, holder: string, nowMs: number, expiresAt: number): boolean {
-      return takeLease.run(appId, holder, expiresAt, nowMs).changes > 0;
-    },
-    releaseLease(appId: string, holder: string): void {
-      dropLease.run(appId, holder);
+    lease: async (appId: string, holder: string, nowMs: number, expiresAt: number): Promise<boolean> =>
+      (await takeLease.run(appId, holder, expiresAt, nowMs)) > 0,
+    async releaseLease(appId: string, holder: string): Promise<void> {
+      await dropLease.run(appId, holder);
     },
     /** Forget every lease: only for a hub that is alone on its database (SQLite), at start. */
-    releaseAllLeases(): void {
-      dropLeases.run();
+    async releaseAllLeases(): Promise<void> {
+      await dropLeases.run();
     },
     /** The event at `cursor` was delivered; false when the lease was lost or it had moved on already. */
-    advance(appId: string, cursor: number, holder: string, nowMs: number): boolean {
-      return advance.run(cursor, appId, cursor, holder, nowMs).changes > 0;
-    },
+    advance: async (appId: string, cursor: number, holder: string, nowMs: number): Promise<boolean> =>
+      (await advance.run(cursor, appId, cursor, holder, nowMs)) > 0,
     /** The event after `deliveredThrough` failed for the `attempts`-th time: try again at `nextAt`. */
-    retryLater(
+    retryLater: async (
       appId: string,
       deliveredThrough: number,
       attempts: number,
       nextAt: number,
       holder: string,
       nowMs: number,
-    ): boolean {
-      return retryLater.run(attempts, nextAt, appId, deliveredThrough, holder, nowMs).changes > 0;
-    },
+    ): Promise<boolean> => (await retryLater.run(attempts, nextAt, appId, deliveredThrough, holder, nowMs)) > 0,
     /** The retry schedule is exhausted: delivery stops until app/webhook/resume. */
-    pause(
+    pause: async (
       appId: string,
       deliveredThrough: number,
       attempts: number,
@@ -220,12 +231,10 @@ export const makeWebhooks = (db: Db) => {
       at: string,
       holder: string,
       nowMs: number,
-    ): boolean {
-      return pause.run(at, failure, attempts, appId, deliveredThrough, holder, nowMs).changes > 0;
-    },
+    ): Promise<boolean> => (await pause.run(at, failure, attempts, appId, deliveredThrough, holder, nowMs)) > 0,
     /** Log one attempt, keeping the newest `keep` of the app. */
-    logAttempt(a: DeliveryAttempt, keep: number): void {
-      logAttempt.run(
+    async logAttempt(a: DeliveryAttempt, keep: number): Promise<void> {
+      await logAttempt.run(
         a.appId,
         a.eventCursor ?? null,
         a.callbackId ?? null,
@@ -237,16 +246,18 @@ export const makeWebhooks = (db: Db) => {
         a.durationMs,
         a.at,
       );
-      trimAttempts.run(a.appId, a.appId, keep);
+      await trimAttempts.run(a.appId, a.appId, keep);
     },
     /** The app's attempts, newest first, before the attempt `beforeId` (a page key) when given. */
-    attempts(
+    async attempts(
       appId: string,
       beforeId: number | undefined,
       limit: number,
-    ): Array<{ id: number; delivery: WebhookDelivery }> {
+    ): Promise<Array<{ id: number; delivery: WebhookDelivery }>> {
       const rows =
-        beforeId === undefined ? newestAttempts.all(appId, limit) : olderAttempts.all(appId, beforeId, limit);
+        beforeId === undefined
+          ? await newestAttempts.all(appId, limit)
+          : await olderAttempts.all(appId, beforeId, limit);
       return rows.map((r) => ({ id: r.id, delivery: toDelivery(r) }));
     },
   };

@@ -7,6 +7,7 @@
  * It misbehaves until SIGTERM, then prints what the hub did to it (close
  * codes, error tags, HTTP statuses) as one JSON line.
  */
+import { connect as tcpConnect } from "node:net";
 import WebSocket from "ws";
 
 const [scenario, url, token] = process.argv.slice(2) as [string, string, string];
@@ -122,6 +123,47 @@ const scenarios: Record<string, () => Promise<void>> = {
   async "auth-deadline"() {
     const socks = await Promise.all(Array.from({ length: 100 }, () => open().catch(() => undefined)));
     await Promise.all(socks.filter((s): s is WebSocket => s !== undefined).map(closed));
+  },
+  /** Issue 9: batches of rpc.discover far over --max-batch (each was a ~840 MB answer). */
+  async "big-batch"() {
+    const ws = await open(bearer);
+    tagsOf(ws);
+    const done = closed(ws);
+    const batch = JSON.stringify(
+      Array.from({ length: 5000 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "rpc.discover" })),
+    );
+    while (ws.readyState === WebSocket.OPEN && !stopping) {
+      ws.send(batch);
+      await pause(50);
+    }
+    await done;
+  },
+  /** Issue 9: params with 50,000 unknown keys (each was 1.2 s of decoding and a 6.9 MB answer). */
+  async "unknown-keys"() {
+    const ws = await open(bearer);
+    tagsOf(ws);
+    const done = closed(ws);
+    const params = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]));
+    const frame = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "system/ping", params });
+    while (ws.readyState === WebSocket.OPEN && !stopping) {
+      ws.send(frame);
+      await pause(100);
+    }
+    await done;
+  },
+  /** Issue 9: HTTP keep-alive pipelining of GET /openrpc.json, never reading the answers. */
+  async pipelining() {
+    const { hostname, port } = new URL(url);
+    const socket = tcpConnect(Number(port), hostname);
+    socket.on("error", () => {});
+    socket.pause();
+    const gone = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(`GET /openrpc.json HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`.repeat(5000));
+    await Promise.race([pause(3000), gone]);
+    socket.resume();
+    await Promise.race([pause(2000), gone]);
+    note("pipelined");
+    socket.destroy();
   },
 };
 

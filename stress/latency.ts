@@ -19,6 +19,9 @@ export const ABUSE_SCENARIOS = [
   "slow-consumer",
   "socket-limit",
   "auth-deadline",
+  "big-batch",
+  "unknown-keys",
+  "pipelining",
 ] as const;
 
 /** The limits the hub runs with here (lower than the defaults, so each abuser reaches its limit quickly). */

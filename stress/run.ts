@@ -125,8 +125,10 @@ if (parts.includes("latency")) {
 if (parts.includes("auth")) {
   say(`\n## auth: time to check a token, by what is wrong with it (${load()})`);
   const dir = mkdtempSync(join(tmpdir(), "sb-stress-auth-"));
-  const storage = openStorage(join(dir, "hub.db"));
-  const { agent, token } = storage.db.transaction(() => createAgent(storage, { name: "timed" }, raise)).immediate();
+  const storage = await openStorage(join(dir, "hub.db"));
+  const [made] = await storage.transactions.runAll([() => createAgent(storage, { name: "timed" }, raise)]);
+  if (!made!.ok) throw made!.error;
+  const { agent, token } = made!.value as Awaited<ReturnType<typeof createAgent>>;
   const secret = token.split(".").pop()!;
   const cases: Record<string, string> = {
     valid: token,
@@ -141,11 +143,11 @@ if (parts.includes("auth")) {
   for (let r = 0; r < rounds; r++) {
     for (const [name, tok] of Object.entries(cases)) {
       const t0 = process.hrtime.bigint();
-      for (let i = 0; i < perRound; i++) verifyToken(storage, tok);
+      for (let i = 0; i < perRound; i++) await verifyToken(storage, tok);
       samples[name]!.push(Number(process.hrtime.bigint() - t0) / perRound / 1000);
     }
   }
-  storage.close();
+  await storage.close();
   rmSync(dir, { recursive: true, force: true });
   const rows: Record<string, { p50: number; p90: number }> = {};
   for (const [name, xs] of Object.entries(samples)) {

@@ -49,7 +49,7 @@ export const connections: Scenario = {
 
     const hub = await ctx.withHub(
       "connections",
-      (s) => seedAgents(s, count, "idle").map((a) => a.token),
+      async (s) => (await seedAgents(s, count, "idle")).map((a) => a.token),
       (server, tokens) => drive(server, plans("hub", server.url, tokens), ctx.dir, "connections-hub", collect(server)),
       { inspect: true },
     );

@@ -57,7 +57,7 @@ export class Context {
    */
   async withHub<S, R>(
     name: string,
-    seed: (storage: Storage) => S,
+    seed: (storage: Storage) => Promise<S>,
     body: (server: Server, seeded: S) => Promise<R>,
     options: { inspect?: boolean } = {},
   ): Promise<{ seeded: S; result: R }> {
@@ -65,12 +65,12 @@ export class Context {
     try {
       const db = join(tmp, "hub.db");
       const t0 = performance.now();
-      const storage = openSeed(db);
+      const storage = await openSeed(db);
       let seeded: S;
       try {
-        seeded = seed(storage);
+        seeded = await seed(storage);
       } finally {
-        closeSeed(storage);
+        await closeSeed(storage);
       }
       this.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting the hub`);
       const server = await startHub({

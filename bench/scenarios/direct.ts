@@ -6,14 +6,16 @@ import { seedAgents, seedConversation } from "../seed.ts";
 import { alternate, median, round, serverCpuSeconds, split, usage, type Context, type Scenario } from "./context.ts";
 
 /** 2 × `count` agents in `count` two-agent conversations, each its own task on the default app. */
-export const seedPairs = (storage: Storage, count: number, prefix: string): Pair[] => {
-  const agents = seedAgents(storage, count * 2, prefix);
-  return Array.from({ length: count }, (_, i) => {
+export const seedPairs = async (storage: Storage, count: number, prefix: string): Promise<Pair[]> => {
+  const agents = await seedAgents(storage, count * 2, prefix);
+  const pairs: Pair[] = [];
+  for (let i = 0; i < count; i++) {
     const a = agents[2 * i]!;
     const b = agents[2 * i + 1]!;
-    const c = seedConversation(storage, [a, b]);
-    return { taskId: c.taskId, conversationId: c.conversationId, tokens: [a.token, b.token] as const };
-  });
+    const c = await seedConversation(storage, [a, b]);
+    pairs.push({ taskId: c.taskId, conversationId: c.conversationId, tokens: [a.token, b.token] as const });
+  }
+  return pairs;
 };
 
 const PAIRS = 50;

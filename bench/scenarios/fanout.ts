@@ -35,9 +35,9 @@ export const fanout: Scenario = {
 
     const { result: runs } = await ctx.withHub(
       "fanout",
-      (s): Seeded => {
-        const agents = seedAgents(s, PARTICIPANTS, "fan");
-        const c = seedConversation(s, agents);
+      async (s): Promise<Seeded> => {
+        const agents = await seedAgents(s, PARTICIPANTS, "fan");
+        const c = await seedConversation(s, agents);
         return { taskId: c.taskId, conversationId: c.conversationId, tokens: agents.map((a) => a.token) };
       },
       (hubServer, seeded) =>

@@ -37,11 +37,11 @@ export const history: Scenario = {
 
     const hub = await ctx.withHub(
       "history",
-      (s): Seeded => {
-        const [a, b] = seedAgents(s, 2, "hist");
-        const c = seedConversation(s, [a!, b!]);
+      async (s): Promise<Seeded> => {
+        const [a, b] = await seedAgents(s, 2, "hist");
+        const c = await seedConversation(s, [a!, b!]);
         const text = stampedText(0);
-        const last = seedMessages(
+        const last = await seedMessages(
           s,
           c,
           a!.id,

@@ -41,6 +41,26 @@ const SCHEMA_MAP_KEYWORDS = new Set(["properties", "$defs", "definitions"]);
 const COUNT_KEYWORDS = new Set(["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"]);
 const NUMBER_KEYWORDS = new Set(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"]);
 const MAX_DEPTH = 32;
+/** Schema objects one declared schema may hold, and alternatives one anyOf/oneOf/allOf may list. */
+const MAX_NODES = 1_000;
+const MAX_ALTERNATIVES = 32;
+const MAX_PATTERN = 256;
+/** Schema-node visits one validation may make; past it the value is refused with a clear issue. */
+export const VALIDATION_STEPS = 100_000;
+
+/**
+ * Patterns run on the hub's thread with a backtracking engine: only forms
+ * whose matching time stays near-linear are accepted. Refused: back
+ * references, lookaround, and a quantifier on a group that itself holds a
+ * quantifier or an alternation (the shapes of catastrophic backtracking).
+ */
+const unsafePattern = (p: string): string | undefined => {
+  if (p.length > MAX_PATTERN) return `patterns may be at most ${MAX_PATTERN} characters`;
+  if (/\\[1-9]|\\k<|\(\?[=!]|\(\?<[=!]/.test(p)) return "back references and lookaround are not supported in patterns";
+  if (/\([^()]*[*+?}|][^()]*\)[*+?{]/.test(p) || /\)[^()]*\)[*+{]/.test(p))
+    return "a quantified group may not itself hold a quantifier or an alternation (it can backtrack for seconds); simplify the pattern";
+  return undefined;
+};
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -48,8 +68,11 @@ const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null 
 export const checkJsonSchema = (schema: unknown, path: ReadonlyArray<string | number> = []): JsonIssue[] => {
   const issues: JsonIssue[] = [];
   const root = schema;
+  let nodes = 0;
   const walk = (s: unknown, at: ReadonlyArray<string | number>, depth: number): void => {
     if (typeof s === "boolean") return;
+    if (++nodes === MAX_NODES + 1)
+      issues.push({ path: at, message: `a schema may hold at most ${MAX_NODES} subschemas` });
     if (!isObject(s)) {
       issues.push({ path: at, message: "a JSON Schema is an object (or true/false)" });
       return;
@@ -78,6 +101,8 @@ export const checkJsonSchema = (schema: unknown, path: ReadonlyArray<string | nu
         else {
           try {
             new RegExp(value, "u");
+            const why = unsafePattern(value);
+            if (why) issues.push({ path: here, message: why });
           } catch {
             issues.push({ path: here, message: "pattern is not a valid regular expression" });
           }
@@ -95,6 +120,8 @@ export const checkJsonSchema = (schema: unknown, path: ReadonlyArray<string | nu
       } else if (SCHEMA_LIST_KEYWORDS.has(key)) {
         if (!Array.isArray(value) || value.length === 0)
           issues.push({ path: here, message: `${key} must be a non-empty array of schemas` });
+        else if (value.length > MAX_ALTERNATIVES)
+          issues.push({ path: here, message: `${key} may list at most ${MAX_ALTERNATIVES} schemas` });
         else value.forEach((v, i) => walk(v, [...here, i], depth + 1));
       } else if (SCHEMA_MAP_KEYWORDS.has(key)) {
         if (!isObject(value)) issues.push({ path: here, message: `${key} must be an object of schemas` });
@@ -114,8 +141,67 @@ export const checkJsonSchema = (schema: unknown, path: ReadonlyArray<string | nu
     }
   };
   walk(schema, path, 0);
+  if (issues.length === 0) {
+    const cycle = refCycle(schema);
+    if (cycle)
+      issues.push({
+        path,
+        message: `recursive $ref (${cycle}) is not supported: inline the schema or bound its depth`,
+      });
+  }
   return issues;
 };
+
+/** The first $ref cycle of a schema whose refs all resolve, as "a → b → a", if any. */
+const refCycle = (root: unknown): string | undefined => {
+  const refsIn = (s: unknown, out: string[]): string[] => {
+    if (Array.isArray(s)) for (const x of s) refsIn(x, out);
+    else if (isObject(s))
+      for (const [k, v] of Object.entries(s)) {
+        if (k === "$ref" && typeof v === "string") out.push(v);
+        else if (k !== "$defs" && k !== "definitions" && k !== "enum" && k !== "const" && !ANNOTATIONS.has(k))
+          refsIn(v, out);
+      }
+    return out;
+  };
+  const state = new Map<string, "open" | "done">();
+  const visit = (ref: string, trail: string[]): string | undefined => {
+    if (state.get(ref) === "done") return undefined;
+    if (state.get(ref) === "open") return [...trail, ref].join(" → ");
+    state.set(ref, "open");
+    for (const next of refsIn(resolveRef(root, ref), [])) {
+      const found = visit(next, [...trail, ref]);
+      if (found) return found;
+    }
+    state.set(ref, "done");
+    return undefined;
+  };
+  for (const ref of refsIn(root, [])) {
+    const found = visit(ref, []);
+    if (found) return found;
+  }
+  if (isObject(root))
+    for (const defs of [root.$defs, root.definitions])
+      if (isObject(defs))
+        for (const name of Object.keys(defs)) {
+          const found = visit(`#/${defs === root.$defs ? "$defs" : "definitions"}/${name}`, []);
+          if (found) return found;
+        }
+  return undefined;
+};
+
+/** A key equal for structurally equal JSON values (object keys sorted), for uniqueItems in linear time. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(",")}]`
+    : isObject(v)
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v);
+
+class OverBudget extends Error {}
 
 const resolveRef = (root: unknown, ref: string): unknown => {
   const m = /^#\/(\$defs|definitions)\/([^/]+)$/.exec(ref);
@@ -164,7 +250,9 @@ export interface ValidateOptions {
 export const validateJson = (schema: unknown, value: unknown, options: ValidateOptions): JsonIssue[] => {
   const root = schema;
   const issues: JsonIssue[] = [];
+  let steps = 0;
   const run = (s: unknown, v: unknown, at: ReadonlyArray<string | number>, out: JsonIssue[]): void => {
+    if (++steps > VALIDATION_STEPS) throw new OverBudget();
     if (s === true) return;
     if (s === false) {
       out.push({ path: at, message: "no value is allowed here" });
@@ -207,7 +295,7 @@ export const validateJson = (schema: unknown, value: unknown, options: ValidateO
         out.push({ path: at, message: `expected at least ${s.minItems} items` });
       if (typeof s.maxItems === "number" && v.length > s.maxItems)
         out.push({ path: at, message: `expected at most ${s.maxItems} items` });
-      if (s.uniqueItems === true && v.some((x, i) => v.findIndex((y) => jsonEqual(x, y)) !== i))
+      if (s.uniqueItems === true && new Set(v.map(canonical)).size !== v.length)
         out.push({ path: at, message: "expected unique items" });
       if (s.items !== undefined) v.forEach((x, i) => run(s.items, x, [...at, i], out));
     }
@@ -245,6 +333,16 @@ export const validateJson = (schema: unknown, value: unknown, options: ValidateO
     run(s, v, at, scratch);
     return scratch.length === 0;
   };
-  run(schema, value, [], issues);
+  try {
+    run(schema, value, [], issues);
+  } catch (err) {
+    if (!(err instanceof OverBudget)) throw err;
+    return [
+      {
+        path: [],
+        message: `checking this value against the declared schema passed ${VALIDATION_STEPS} steps; send a smaller value, or ask the app to simplify its schema`,
+      },
+    ];
+  }
   return issues;
 };

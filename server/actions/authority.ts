@@ -13,12 +13,12 @@ export type AuthorityFailure = {
  * capability, then an active grant from the acting user. Read from storage
  * each time, so a revocation counts at once; `auth/diagnose` asks the same.
  */
-export const appAuthority = (
+export const appAuthority = async (
   storage: Storage,
   app: App,
   capability: string,
   actorUserId: string | undefined,
-): AuthorityFailure | undefined => {
+): Promise<AuthorityFailure | undefined> => {
   if (!app.scopes.includes(ACTIONS_INVOKE_SCOPE)) {
     return {
       tag: "ScopeMissing",
@@ -34,11 +34,14 @@ export const appAuthority = (
     };
   }
   const grants = storage.actions.grants;
-  if (actorUserId !== undefined && grants.userGrantCovers(app.id, actorUserId, ACTIONS_INVOKE_SCOPE, capability)) {
+  if (
+    actorUserId !== undefined &&
+    (await grants.userGrantCovers(app.id, actorUserId, ACTIONS_INVOKE_SCOPE, capability))
+  ) {
     return undefined;
   }
   const who = actorUserId === undefined ? "the acting user" : `user ${actorUserId}`;
-  if (grants.modeledGrantCovers(app.id, ACTIONS_INVOKE_SCOPE, capability)) {
+  if (await grants.modeledGrantCovers(app.id, ACTIONS_INVOKE_SCOPE, capability)) {
     return {
       tag: "GrantModeledOnly",
       data: {},

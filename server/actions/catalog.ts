@@ -92,20 +92,20 @@ export const createCatalog = (storage: Storage) => {
   const apps = storage.actions.catalog;
   return {
     /** What a principal of this type sees, built-ins first, then apps by name. */
-    list(viewer: "agent" | "app" | "user"): CatalogEntry[] {
+    async list(viewer: "agent" | "app" | "user"): Promise<CatalogEntry[]> {
       const all = [...[...builtins.values()].map((b) => b.entry)];
-      for (const app of apps.declaringApps()) {
+      for (const app of await apps.declaringApps()) {
         for (const d of app.manifest.actions ?? []) all.push(appEntry(app.appId, app.appName, d));
       }
       return all.filter((e) => visibleTo(e.metadata, viewer));
     },
     /** An action by its wire id, visible or not. */
-    resolve(id: string): ResolvedAction | undefined {
+    async resolve(id: string): Promise<ResolvedAction | undefined> {
       const builtin = builtins.get(id);
       if (builtin) return builtin;
       const dot = id.indexOf(".");
       if (dot <= 0) return undefined;
-      const app = apps.appNamed(id.slice(0, dot));
+      const app = await apps.appNamed(id.slice(0, dot));
       const localId = id.slice(dot + 1);
       const d = app?.manifest.actions?.find((a) => a.id === localId);
       return app && d ? appAction(app, d) : undefined;

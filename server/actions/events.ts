@@ -14,7 +14,7 @@ export interface EventTx {
     users: Iterable<string>,
     resource: EnvelopeOf<D>["resource"],
     payload: EnvelopeOf<D>["payload"],
-  ): void;
+  ): Promise<void>;
 }
 
 /**
@@ -24,10 +24,9 @@ export interface EventTx {
  * replay and resume cover them like any other notification.
  */
 export const eventTx = (storage: Storage, tx: Tx, actor: Actor): EventTx => ({
-  event(def, users, resource, payload) {
+  async event(def, users, resource, payload) {
     const people = [...new Set([actor.userId as string, ...users])];
-    const apps = storage.actions.subscriptions
-      .grantedBy(people)
+    const apps = (await storage.actions.subscriptions.grantedBy(people))
       .filter((s) => s.patterns.some((p) => matchesEvent(p, def.name)))
       .map((s) => s.appId);
     const envelope = {

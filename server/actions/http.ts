@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorTable, type ErrorTag, type Issue, type WireError } from "../../protocol/index.ts";
 import type { Storage } from "../../storage/index.ts";
 import type { Dispatcher } from "../dispatcher.ts";
-import { checkBearer, sendJson } from "../http.ts";
+import { sendJson, type Gate, type Route } from "../http.ts";
 
 const PREFIX = "/api/actions/";
 
@@ -40,36 +40,30 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * table. Headers: `Authorization: Bearer`, `Idempotency-Key`,
  * `X-Actor-User-Id` (the user an app acts for) and `X-Confirmation-Id`.
  */
-export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatcher: Dispatcher }) => {
+export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatcher: Dispatcher }): Route[] => {
   const call = async (
-    req: IncomingMessage,
-    res: ServerResponse,
+    principal: Extract<Gate, { ok: true }>["principal"],
     method: "actions/invoke" | "actions/batch",
     params: Record<string, unknown>,
-  ): Promise<Answer | undefined> => {
-    const auth = checkBearer(deps.storage, req);
-    if (!auth.ok) {
-      fail(
-        res,
-        auth.status === 401
-          ? wireError("Unauthorized", "The bearer token is invalid or was rotated.", { reason: auth.reason })
-          : wireError("Forbidden", "This agent is suspended.", { reason: auth.reason }),
-      );
-      return undefined;
-    }
-    const text = await deps.dispatcher.onHttp(
-      auth.principal,
-      JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    );
+  ): Promise<Answer> => {
+    const text = await deps.dispatcher.onHttp(principal, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }));
     return JSON.parse(text!) as Answer;
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, body: () => Promise<string>): Promise<boolean> => {
+  const route: Route = async (req, res, body, gateOf) => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (!path.startsWith(PREFIX)) return false;
     if (req.method !== "POST") {
       res.setHeader("allow", "POST");
       sendJson(res, 405, JSON.stringify({ success: false, error: wireError("InvalidRequest", `Use POST ${path}.`) }));
+      return true;
+    }
+    // Rate and token are checked before the body is read: a refused caller costs no body buffer.
+    const gate = await gateOf();
+    if (!gate.ok) {
+      if (gate.status === 429)
+        res.setHeader("retry-after", String(Math.ceil(Number(gate.error.data.retryAfterMs) / 1000)));
+      fail(res, gate.error);
       return true;
     }
     const text = await body();
@@ -108,8 +102,7 @@ export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatc
               : item,
           )
         : parsed.actions;
-      const answer = await call(req, res, "actions/batch", { ...parsed, actions: items });
-      if (!answer) return true;
+      const answer = await call(gate.principal, "actions/batch", { ...parsed, actions: items });
       if ("error" in answer) fail(res, answer.error);
       else sendJson(res, 200, JSON.stringify(answer.result));
       return true;
@@ -123,7 +116,7 @@ export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatc
       return true;
     }
     const { _context, ...params } = parsed;
-    const answer = await call(req, res, "actions/invoke", {
+    const answer = await call(gate.principal, "actions/invoke", {
       action,
       params,
       ...(actor !== undefined ? { actorUserId: actor } : {}),
@@ -131,7 +124,6 @@ export const actionRoutes = (deps: { readonly storage: Storage; readonly dispatc
       ...(header(req, "x-confirmation-id") !== undefined ? { confirmationId: header(req, "x-confirmation-id") } : {}),
       ...(_context !== undefined ? { _context } : {}),
     });
-    if (!answer) return true;
     if ("error" in answer) fail(res, answer.error);
     else sendJson(res, 200, JSON.stringify({ success: true, result: (answer.result as { result: unknown }).result }));
     return true;

@@ -68,8 +68,8 @@ export const createPipeline = (hub: HubContext) => {
   const catalog = createCatalog(storage);
   const inflight = new Map<string, Promise<unknown>>();
 
-  const authorize = (invoker: Invoker, request: InvokeRequest): Authorized => {
-    const action = catalog.resolve(request.action);
+  const authorize = async (invoker: Invoker, request: InvokeRequest): Promise<Authorized> => {
+    const action = await catalog.resolve(request.action);
     if (!action || !visibleTo(action.entry.metadata, invoker.type)) {
       return raise(
         "ActionNotFound",
@@ -94,11 +94,11 @@ export const createPipeline = (hub: HubContext) => {
         `${entry.id} is forbidden for ${invoker.type === "agent" ? "agents" : "users and the apps acting for them"}.`,
       );
     }
-    const actor = actorOf(invoker, request, entry.side_effects);
+    const actor = await actorOf(invoker, request, entry.side_effects);
 
     if (invoker.type === "app") {
-      const app = storage.apps.get(invoker.id)!.app;
-      const failure = appAuthority(storage, app, entry.capability, actor?.userId);
+      const app = (await storage.apps.get(invoker.id))!.app;
+      const failure = await appAuthority(storage, app, entry.capability, actor?.userId);
       if (failure) return raise(failure.tag, failure.data as never, failure.message);
     }
     return {
@@ -113,12 +113,12 @@ export const createPipeline = (hub: HubContext) => {
   };
 
   /** Who acts (7.2): an app for actorUserId, a user for itself, an agent for its owner. */
-  const actorOf = (invoker: Invoker, request: InvokeRequest, sideEffects: string): Actor | undefined => {
+  const actorOf = async (invoker: Invoker, request: InvokeRequest, sideEffects: string): Promise<Actor | undefined> => {
     if (invoker.type === "app") return { userId: request.actorUserId as UserId, appId: invoker.id };
     let self: Actor | undefined;
     if (invoker.type === "user") self = { userId: invoker.id };
     else {
-      const owner = storage.agents.get(invoker.id)?.ownerUserId;
+      const owner = (await storage.agents.get(invoker.id))?.ownerUserId;
       if (owner === undefined && sideEffects !== "none") {
         return raise(
           "ActionForbidden",
@@ -142,10 +142,10 @@ export const createPipeline = (hub: HubContext) => {
 
   const family = (actor: Actor): FamilyContext => ({ storage, actor, raise });
 
-  const storeResult = (a: Authorized, result: unknown): void => {
+  const storeResult = async (a: Authorized, result: unknown): Promise<void> => {
     const key = a.request.idempotencyKey;
     if (key === undefined) return;
-    storage.actions.idempotency.put(
+    await storage.actions.idempotency.put(
       a.invoker.id,
       key,
       {
@@ -160,10 +160,10 @@ export const createPipeline = (hub: HubContext) => {
   };
 
   /** The stored response of an earlier call with the same key, or IdempotencyConflict when it was another call. */
-  const replayed = (a: Authorized): { readonly result: unknown } | undefined => {
+  const replayed = async (a: Authorized): Promise<{ readonly result: unknown } | undefined> => {
     const key = a.request.idempotencyKey;
     if (key === undefined) return undefined;
-    const stored = storage.actions.idempotency.get(a.invoker.id, key, Date.now());
+    const stored = await storage.actions.idempotency.get(a.invoker.id, key, Date.now());
     if (!stored) return undefined;
     if (stored.fingerprint !== a.fingerprint) {
       return raise(
@@ -181,7 +181,7 @@ export const createPipeline = (hub: HubContext) => {
     const actor = a.actor!;
     const now = Date.now();
     const id = a.request.confirmationId;
-    const c = id === undefined ? undefined : storage.actions.confirmations.get(id);
+    const c = id === undefined ? undefined : await storage.actions.confirmations.get(id);
     const bound =
       c !== undefined &&
       c.invokerType === a.invoker.type &&
@@ -201,8 +201,8 @@ export const createPipeline = (hub: HubContext) => {
     }
     const confirmationId = newId("confirmation") as ConfirmationId;
     const expiresAtMs = now + config.confirmationTtl;
-    await hub.commit((tx) => {
-      storage.actions.confirmations.insert({
+    await hub.commit(async (tx) => {
+      await storage.actions.confirmations.insert({
         id: confirmationId,
         invokerType: a.invoker.type,
         invokerId: a.invoker.id,
@@ -229,9 +229,9 @@ export const createPipeline = (hub: HubContext) => {
   };
 
   /** Spend the confirmation inside the write transaction; it may have been spent by a racing call. */
-  const spend = (confirmationId: string | undefined): void => {
+  const spend = async (confirmationId: string | undefined): Promise<void> => {
     if (confirmationId === undefined) return;
-    if (!storage.actions.confirmations.use(confirmationId, nowIso(), Date.now())) {
+    if (!(await storage.actions.confirmations.use(confirmationId, nowIso(), Date.now()))) {
       raise(
         "ConfirmationRequired",
         { confirmationId },
@@ -244,19 +244,19 @@ export const createPipeline = (hub: HubContext) => {
   const runBuiltin = (a: Authorized, confirmationId: string | undefined): Promise<unknown> => {
     const behaviour = builtinBehaviours.get(a.action.entry.id)!;
     const actor = a.actor!;
-    return hub.commit((tx) => {
+    return hub.commit(async (tx) => {
       if (a.invoker.type === "app") {
-        const app = storage.apps.get(a.invoker.id)!.app;
-        const failure = appAuthority(storage, app, a.action.entry.capability, actor.userId);
+        const app = (await storage.apps.get(a.invoker.id))!.app;
+        const failure = await appAuthority(storage, app, a.action.entry.capability, actor.userId);
         if (failure) return raise(failure.tag, failure.data as never, failure.message);
       }
-      const earlier = replayed(a);
+      const earlier = await replayed(a);
       if (earlier) return earlier.result;
-      spend(confirmationId);
+      await spend(confirmationId);
       const ctx = family(actor);
-      const loaded = behaviour.check(ctx, a.params);
-      const result = behaviour.run(ctx, eventTx(storage, tx, actor), a.params, loaded);
-      storeResult(a, result);
+      const loaded = await behaviour.check(ctx, a.params);
+      const result = await behaviour.run(ctx, eventTx(storage, tx, actor), a.params, loaded);
+      await storeResult(a, result);
       return result;
     });
   };
@@ -265,7 +265,7 @@ export const createPipeline = (hub: HubContext) => {
   const runAppServed = async (a: Authorized, appId: AppId, confirmationId: string | undefined): Promise<unknown> => {
     const source = a.action.source;
     if (source.kind !== "app") throw new Error("not an app-served action");
-    if (confirmationId !== undefined) await hub.commit(() => spend(confirmationId));
+    if (confirmationId !== undefined) await hub.commit(async () => spend(confirmationId));
     const outcome = await hub.callbacks.call(appId, ActionCallbacks.ActionExecuteCallback, {
       action: a.action.entry.id,
       params: a.params,
@@ -276,7 +276,7 @@ export const createPipeline = (hub: HubContext) => {
     if (!outcome.ok) {
       // Not connected: the action certainly did not run, so the user's confirmation still stands.
       if (outcome.failure === "app_unreachable" && confirmationId !== undefined) {
-        await hub.commit(() => storage.actions.confirmations.restore(confirmationId));
+        await hub.commit(async () => storage.actions.confirmations.restore(confirmationId));
       }
       const reason = outcome.failure === "invalid" ? "app_error" : outcome.failure;
       return raise("ActionUnavailable", { reason }, ACTION_UNAVAILABLE[outcome.failure]);
@@ -293,7 +293,7 @@ export const createPipeline = (hub: HubContext) => {
         "The app that serves this action answered with a result that does not match its declared output schema.",
       );
     }
-    if (a.request.idempotencyKey !== undefined) await hub.commit(() => storeResult(a, outcome.result));
+    if (a.request.idempotencyKey !== undefined) await hub.commit(async () => storeResult(a, outcome.result));
     return outcome.result;
   };
 
@@ -301,7 +301,7 @@ export const createPipeline = (hub: HubContext) => {
   const execute = async (a: Authorized): Promise<unknown> => {
     const source = a.action.source;
     if (source.kind === "builtin") {
-      builtinBehaviours.get(a.action.entry.id)!.check(family(a.actor!), a.params);
+      await builtinBehaviours.get(a.action.entry.id)!.check(family(a.actor!), a.params);
     }
     const confirmationId = await confirmed(a);
     return source.kind === "builtin" ? runBuiltin(a, confirmationId) : runAppServed(a, source.appId, confirmationId);
@@ -312,7 +312,7 @@ export const createPipeline = (hub: HubContext) => {
 
     /** Run one invocation; resolves with the action's result or throws the protocol error of the failing check. */
     async invoke(invoker: Invoker, request: InvokeRequest): Promise<unknown> {
-      const a = authorize(invoker, request);
+      const a = await authorize(invoker, request);
       const line = { action: a.action.entry.id, invoker: { type: invoker.type, id: invoker.id } };
       // _context is for debugging (7.2): logged where an operator sees it, never required.
       if (request.context !== undefined) hub.log.info({ ...line, context: request.context }, "action invoked");
@@ -324,9 +324,12 @@ export const createPipeline = (hub: HubContext) => {
       for (let running = inflight.get(slot); running; running = inflight.get(slot)) {
         await running.catch(() => undefined);
       }
-      const earlier = replayed(a);
-      if (earlier) return earlier.result;
-      const run = execute(a);
+      // The slot is taken before the first await, so a repeat arriving meanwhile waits for this one.
+      const run = (async () => {
+        const earlier = await replayed(a);
+        if (earlier) return earlier.result;
+        return execute(a);
+      })();
       inflight.set(slot, run);
       try {
         return await run;

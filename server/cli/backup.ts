@@ -134,10 +134,10 @@ export const restoreDatabase = async (file: string, target: string, force: boole
     src.close();
   }
   // Migrations bring an older backup up to date, and WAL is switched back on.
-  const storage = openStorage(target);
+  const storage = await openStorage(target);
   try {
-    return { file: target, bytes: statSync(target).size, pages: 0, counts: countsOf(storage.db) };
+    return { file: target, bytes: statSync(target).size, pages: 0, counts: countsOf(storage.db!) };
   } finally {
-    storage.close();
+    await storage.close();
   }
 };

@@ -33,18 +33,20 @@ const dbOption = { db: { type: "string" } } as const;
 const dbHelp = `  --db FILE      The database (default ${optionSpecs.db.default}, env ${envName("db")}).\n  --json         Print the result as JSON.`;
 
 /** Open the database named by --db / SWITCHBOARD_DB and run one write in a transaction. */
-const withStorage = <T>(values: Record<string, unknown>, fn: (storage: Storage) => T): T => {
+const withStorage = async <T>(values: Record<string, unknown>, fn: (storage: Storage) => Promise<T>): Promise<T> => {
   const config = resolveConfig({ db: values.db as string | undefined });
-  const storage = openStorage(config.db);
+  const storage = await openStorage(config.db);
   try {
-    return storage.db
-      .transaction(() => {
-        storage.apps.ensureDefault(nowIso());
+    const [outcome] = await storage.transactions.runAll([
+      async () => {
+        await storage.apps.ensureDefault(nowIso());
         return fn(storage);
-      })
-      .immediate();
+      },
+    ]);
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.value as T;
   } finally {
-    storage.close();
+    await storage.close();
   }
 };
 
@@ -59,8 +61,8 @@ const checkWebhookUrl = async (url: string, values: Record<string, unknown>): Pr
 };
 
 /** An app named by id or by name. */
-const appIdOf = (storage: Storage, app: string): string => {
-  const id = storage.apps.get(app) ? app : storage.apps.idOf(app);
+const appIdOf = async (storage: Storage, app: string): Promise<string> => {
+  const id = (await storage.apps.get(app)) ? app : await storage.apps.idOf(app);
   if (id === undefined) throw new ConfigError(`No app has the id or name ${app}; list them with the admin methods.`);
   return id;
 };
@@ -147,8 +149,8 @@ const commands: Record<string, Command> = {
       const url = values.webhook as string | undefined;
       if (url !== undefined) await checkWebhookUrl(url, values);
       const sealer = cliSealer();
-      const made = withStorage(values, (s) => {
-        const app = createApp(
+      const made = await withStorage(values, async (s) => {
+        const app = await createApp(
           s,
           {
             name: name!,
@@ -158,7 +160,7 @@ const commands: Record<string, Command> = {
           },
           raise,
         );
-        return { ...app, hook: url === undefined ? undefined : registerWebhook(s, sealer, app.app.id, url) };
+        return { ...app, hook: url === undefined ? undefined : await registerWebhook(s, sealer, app.app.id, url) };
       });
       printMade(values, made.app.id, made.token, { app: made.app, ...(made.hook ?? {}) });
       if (made.hook && !values.json) {
@@ -178,7 +180,7 @@ const commands: Record<string, Command> = {
       const sealer = cliSealer();
       printWebhook(
         values,
-        withStorage(values, (s) => registerWebhook(s, sealer, appIdOf(s, app!), url!)),
+        await withStorage(values, async (s) => registerWebhook(s, sealer, await appIdOf(s, app!), url!)),
       );
     },
   },
@@ -187,10 +189,12 @@ const commands: Record<string, Command> = {
     summary: "Print an app's webhook: its URL, status, and why it paused.",
     options: webhookOptions,
     positionals: 1,
-    run(values, [app]) {
+    async run(values, [app]) {
       printWebhook(
         values,
-        withStorage(values, (s) => ({ webhook: s.webhooks.get(appIdOf(s, app!))?.webhook ?? null })),
+        await withStorage(values, async (s) => ({
+          webhook: (await s.webhooks.get(await appIdOf(s, app!)))?.webhook ?? null,
+        })),
       );
     },
   },
@@ -200,11 +204,11 @@ const commands: Record<string, Command> = {
       "Restart a paused webhook at its first undelivered event. A running hub picks it up within 30 s (app/webhook/resume at once).",
     options: webhookOptions,
     positionals: 1,
-    run(values, [app]) {
+    async run(values, [app]) {
       printWebhook(
         values,
-        withStorage(values, (s) => {
-          const rec = s.webhooks.resume(appIdOf(s, app!));
+        await withStorage(values, async (s) => {
+          const rec = await s.webhooks.resume(await appIdOf(s, app!));
           if (!rec) throw new ConfigError(`App ${app} has no webhook; set one with switchboard app webhook set.`);
           return { webhook: rec.webhook };
         }),
@@ -216,13 +220,13 @@ const commands: Record<string, Command> = {
     summary: "Create an agent and print its id and token.",
     options: { ...dbOption, owner: { type: "string" }, "display-name": { type: "string" }, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [name]) {
+    async run(values, [name]) {
       if (!/^[a-z0-9][a-z0-9_-]{1,30}[a-z0-9]$/.test(name!)) {
         throw new ConfigError(
           "agent names are 3 to 32 characters of a-z, 0-9, _ and -, starting and ending with a letter or digit",
         );
       }
-      const made = withStorage(values, (s) =>
+      const made = await withStorage(values, (s) =>
         createAgent(
           s,
           {
@@ -241,8 +245,8 @@ const commands: Record<string, Command> = {
     summary: "Create a user and print its id and token.",
     options: { ...dbOption, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [name]) {
-      const made = withStorage(values, (s) => createUser(s, { name: name! }));
+    async run(values, [name]) {
+      const made = await withStorage(values, (s) => createUser(s, { name: name! }));
       printMade(values, made.user.id, made.token, { user: made.user });
     },
   },
@@ -252,8 +256,8 @@ const commands: Record<string, Command> = {
       "Issue a new token for an agent, app, user or admin; the old one stops working. (Sockets already open on a running hub stay open until they reconnect; admin/token/rotate also closes them.)",
     options: { ...dbOption, json: { type: "boolean" } },
     positionals: 1,
-    run(values, [principalId]) {
-      const token = withStorage(values, (s) => rotateToken(s, principalId!, raise));
+    async run(values, [principalId]) {
+      const token = await withStorage(values, (s) => rotateToken(s, principalId!, raise));
       printMade(values, principalId!, token);
     },
   },

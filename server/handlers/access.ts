@@ -9,25 +9,25 @@ import type { Tx } from "../committer.ts";
  */
 
 /** A task the agent currently participates in; anyone else learns nothing (TaskNotFound). */
-export const participantTask = (
+export const participantTask = async (
   storage: Storage,
   taskId: string,
   agentId: string,
   raise: Raise<"TaskNotFound">,
-): TaskRecord => {
-  const rec = storage.tasks.get(taskId);
-  if (!rec || storage.tasks.membership(rec.pk, agentId) !== "current") return raise("TaskNotFound");
+): Promise<TaskRecord> => {
+  const rec = await storage.tasks.get(taskId);
+  if (!rec || (await storage.tasks.membership(rec.pk, agentId)) !== "current") return raise("TaskNotFound");
   return rec;
 };
 
 /** A task owned by the calling app: TaskNotFound when there is none, Forbidden when another app owns it. */
-export const ownedTask = (
+export const ownedTask = async (
   storage: Storage,
   taskId: string,
   appId: string,
   raise: Raise<"TaskNotFound" | "Forbidden">,
-): TaskRecord => {
-  const rec = storage.tasks.get(taskId) ?? raise("TaskNotFound");
+): Promise<TaskRecord> => {
+  const rec = (await storage.tasks.get(taskId)) ?? raise("TaskNotFound");
   if (rec.task.appId !== appId)
     return raise("Forbidden", { reason: "not_owner" }, "Only the app that owns this task may do that.");
   return rec;
@@ -45,30 +45,30 @@ export const requireActive = (status: TaskRecord["task"]["status"], raise: Raise
 };
 
 /** A conversation of the given task. */
-export const taskConversation = (
+export const taskConversation = async (
   storage: Storage,
   taskId: string,
   conversationId: string,
   raise: Raise<"ConversationNotFound">,
-): ConversationRecord => {
-  const rec = storage.conversations.get(conversationId);
+): Promise<ConversationRecord> => {
+  const rec = await storage.conversations.get(conversationId);
   if (!rec || rec.taskId !== taskId) return raise("ConversationNotFound");
   return rec;
 };
 
 /** A conversation the agent is in; for anyone else it might as well not exist (NotAParticipant). */
-export const memberConversation = (
+export const memberConversation = async (
   storage: Storage,
   taskId: string | undefined,
   conversationId: string,
   agentId: string,
   raise: Raise<"NotAParticipant">,
-): ConversationRecord => {
-  const rec = storage.conversations.get(conversationId);
+): Promise<ConversationRecord> => {
+  const rec = await storage.conversations.get(conversationId);
   if (
     !rec ||
     (taskId !== undefined && rec.taskId !== taskId) ||
-    !storage.conversations.isParticipant(rec.pk, agentId)
+    !(await storage.conversations.isParticipant(rec.pk, agentId))
   ) {
     return raise("NotAParticipant");
   }
@@ -76,23 +76,23 @@ export const memberConversation = (
 };
 
 /** Agents that exist, else AgentNotFound naming the others. */
-export const requireAgents = (
+export const requireAgents = async (
   storage: Storage,
   agentIds: ReadonlyArray<string>,
   raise: Raise<"AgentNotFound">,
-): void => {
-  const missing = storage.agents.missing(agentIds);
+): Promise<void> => {
+  const missing = await storage.agents.missing(agentIds);
   if (missing.length > 0) raise("AgentNotFound", { agentIds: missing });
 };
 
 /** Agents admitted to the task, else ParticipantNotAdmitted naming the others. */
-export const requireAdmitted = (
+export const requireAdmitted = async (
   storage: Storage,
   taskPk: number,
   agentIds: ReadonlyArray<string>,
   raise: Raise<"ParticipantNotAdmitted">,
-): void => {
-  const outside = storage.tasks.notAdmitted(taskPk, agentIds);
+): Promise<void> => {
+  const outside = await storage.tasks.notAdmitted(taskPk, agentIds);
   if (outside.length > 0) raise("ParticipantNotAdmitted", { agentIds: outside });
 };
 
@@ -101,18 +101,18 @@ export const requireRoom = (count: number, cap: number, raise: Raise<"Conversati
 };
 
 /** Take an agent out of a conversation and tell those who were in it. */
-export const removeFromConversation = (
+export const removeFromConversation = async (
   storage: Storage,
   tx: Tx,
   conversationPk: number,
   agentId: AgentId,
   reason: "task_leave" | "app_remove",
   at: string,
-): void => {
-  const before = storage.conversations.participants(conversationPk);
-  if (!storage.conversations.part(conversationPk, agentId)) return;
-  storage.conversations.touch(conversationPk, at);
-  const conversation = storage.conversations.byPk(conversationPk).conversation;
+): Promise<void> => {
+  const before = await storage.conversations.participants(conversationPk);
+  if (!(await storage.conversations.part(conversationPk, agentId))) return;
+  await storage.conversations.touch(conversationPk, at);
+  const conversation = (await storage.conversations.byPk(conversationPk)).conversation;
   tx.emit(Notifications.ConversationParticipantsRemoved, before, {
     taskId: conversation.taskId,
     conversationId: conversation.id,
@@ -122,7 +122,7 @@ export const removeFromConversation = (
 };
 
 /** Create a conversation and tell its participants. */
-export const openConversation = (
+export const openConversation = async (
   storage: Storage,
   tx: Tx,
   task: TaskRecord,
@@ -130,16 +130,16 @@ export const openConversation = (
   name: string | undefined,
   participants: ReadonlyArray<AgentId>,
   at: string,
-): Conversation => {
-  const pk = storage.conversations.insert({
+): Promise<Conversation> => {
+  const pk = await storage.conversations.insert({
     id: newId("conversation"),
     taskPk: task.pk,
     name,
     createdBy,
     createdAt: at,
   });
-  storage.conversations.join(pk, participants, at);
-  const conversation = storage.conversations.byPk(pk).conversation;
+  await storage.conversations.join(pk, participants, at);
+  const conversation = (await storage.conversations.byPk(pk)).conversation;
   tx.emit(Notifications.ConversationCreated, participants, { taskId: task.task.id, conversation, participants });
   return conversation;
 };

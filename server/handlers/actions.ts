@@ -24,7 +24,9 @@ export const actionHandlers = (hub: HubContext) => {
   };
 
   return [
-    implement(ActionMethods.ActionsList, (_p, { principal }) => ({ actions: pipeline.catalog.list(principal.type) })),
+    implement(ActionMethods.ActionsList, async (_p, { principal }) => ({
+      actions: await pipeline.catalog.list(principal.type),
+    })),
 
     implement(ActionMethods.ActionsInvoke, async (p, { principal }) => ({
       result: await pipeline.invoke(principal, {
@@ -45,10 +47,10 @@ export const actionHandlers = (hub: HubContext) => {
     }),
 
     implement(ActionMethods.ActionsConfirm, (p, { principal, raise }) =>
-      hub.commit(() => {
+      hub.commit(async () => {
         const confirmations = storage.actions.confirmations;
         const c =
-          confirmations.get(p.confirmationId) ??
+          (await confirmations.get(p.confirmationId)) ??
           raise(
             "NotFound",
             {},
@@ -71,22 +73,22 @@ export const actionHandlers = (hub: HubContext) => {
             "This confirmation expired; the invoker must call the action again for a new one.",
           );
         }
-        confirmations.answer(c.id, p.approve ? "approved" : "rejected", nowIso());
+        await confirmations.answer(c.id, p.approve ? "approved" : "rejected", nowIso());
         return {};
       }),
     ),
 
     implement(ActionMethods.AppManifestUpdate, (p, { principal, raise }) =>
-      hub.commit(() => {
-        const rec = storage.apps.get(principal.id)!;
+      hub.commit(async () => {
+        const rec = (await storage.apps.get(principal.id))!;
         checkActionNamespace(rec.app.name, p.actions, raise);
-        storage.apps.setManifest(rec.app.id, { ...rec.manifest, actions: p.actions });
+        await storage.apps.setManifest(rec.app.id, { ...rec.manifest, actions: p.actions });
         return { actions: p.actions.map((d) => appEntry(rec.app.id, rec.app.name, d)) };
       }),
     ),
 
     implement(ActionMethods.EventsSubscribe, async (p, { principal, raise }) => {
-      const app = storage.apps.get(principal.id)!.app;
+      const app = (await storage.apps.get(principal.id))!.app;
       if (!app.scopes.includes(EVENTS_SUBSCRIBE_SCOPE)) {
         return raise(
           "ScopeMissing",
@@ -95,7 +97,7 @@ export const actionHandlers = (hub: HubContext) => {
         );
       }
       const events = [...new Set(p.events)];
-      await hub.commit(() => storage.actions.subscriptions.set(app.id, events, nowIso()));
+      await hub.commit(async () => storage.actions.subscriptions.set(app.id, events, nowIso()));
       return { events };
     }),
   ];

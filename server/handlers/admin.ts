@@ -8,17 +8,19 @@ import { implement } from "../rpc.ts";
 export const adminHandlers = (hub: HubContext) => {
   const { storage } = hub;
   return [
-    implement(Methods.AdminAppCreate, (p, { raise }) =>
-      hub.commit(() => {
+    implement(Methods.AdminAppCreate, async (p, { raise }) =>
+      hub.commit(async () => {
         checkActionNamespace(p.name, p.manifest?.actions, raise);
-        return createApp(storage, p, raise);
+        return await createApp(storage, p, raise);
       }),
     ),
-    implement(Methods.AdminAgentCreate, (p, { raise }) => hub.commit(() => createAgent(storage, p, raise))),
-    implement(Methods.AdminUserCreate, (p) => hub.commit(() => createUser(storage, p))),
+    implement(Methods.AdminAgentCreate, async (p, { raise }) =>
+      hub.commit(async () => await createAgent(storage, p, raise)),
+    ),
+    implement(Methods.AdminUserCreate, async (p) => hub.commit(async () => await createUser(storage, p))),
 
     implement(Methods.AdminTokenRotate, async (p, { raise, afterResponse }) => {
-      const token = await hub.commit(() => rotateToken(storage, p.principalId, raise));
+      const token = await hub.commit(async () => await rotateToken(storage, p.principalId, raise));
       // The old token no longer verifies; its sockets go too (after this answer, in case they include the caller's).
       afterResponse(() => hub.sessions.closePrincipal(p.principalId, CloseCode.unauthorized, "token rotated"));
       return { token };
@@ -26,7 +28,8 @@ export const adminHandlers = (hub: HubContext) => {
 
     implement(Methods.AdminAgentSuspend, async (p, { raise }) => {
       const agent = await hub.commit(
-        () => storage.agents.setStatus(p.agentId, "suspended") ?? raise("AgentNotFound", { agentIds: [p.agentId] }),
+        async () =>
+          (await storage.agents.setStatus(p.agentId, "suspended")) ?? raise("AgentNotFound", { agentIds: [p.agentId] }),
       );
       hub.sessions.closePrincipal(p.agentId, CloseCode.forbidden, "agent suspended");
       return { agent };
@@ -34,7 +37,8 @@ export const adminHandlers = (hub: HubContext) => {
 
     implement(Methods.AdminAgentUnsuspend, async (p, { raise }) => {
       const agent = await hub.commit(
-        () => storage.agents.setStatus(p.agentId, "active") ?? raise("AgentNotFound", { agentIds: [p.agentId] }),
+        async () =>
+          (await storage.agents.setStatus(p.agentId, "active")) ?? raise("AgentNotFound", { agentIds: [p.agentId] }),
       );
       return { agent };
     }),

@@ -10,7 +10,7 @@ const sameSecret = (a: string, b: string): boolean =>
   timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 
 export const authHandlers = (hub: HubContext) => [
-  implement(Methods.AuthConnect, (p, { session, raise, afterResponse }) => {
+  implement(Methods.AuthConnect, async (p, { session, raise, afterResponse }) => {
     if (!session) return raise("Conflict", { reason: "needs_socket" });
     if (session.principal) {
       return raise(
@@ -23,7 +23,7 @@ export const authHandlers = (hub: HubContext) => [
     const max = p.maxProtocol === undefined ? Number.POSITIVE_INFINITY : Number(p.maxProtocol);
     if (min > 1 || max < 1) return raise("ProtocolMismatch", { serverVersion: "1" });
 
-    const verified = verifyToken(hub.storage, p.token);
+    const verified = await verifyToken(hub.storage, p.token);
     if (!verified.ok) {
       return verified.reason === "suspended"
         ? raise("Forbidden", { reason: "suspended" }, "This agent is suspended; an admin must unsuspend it.")
@@ -45,16 +45,17 @@ export const authHandlers = (hub: HubContext) => [
     const resumeAfter =
       p.resumeAfter === undefined
         ? undefined
-        : resumePoint(Number(p.resumeAfter), events.position(principal.id), raise);
-    // Read the cursor and register the socket in one synchronous step, so no commit falls between.
-    const cursor = events.current(principal.id);
+        : resumePoint(Number(p.resumeAfter), await events.position(principal.id), raise);
+    // Registered before the cursor is read: an event pushed meanwhile is either below the cursor (it came
+    // before this connection) or marked missed, and then replayed from the log.
+    session.live = false;
+    session.missedLive = false;
     hub.sessions.authenticate(session, principal);
-    if (resumeAfter === undefined) {
-      session.lastCursor = cursor;
-      session.live = true;
-    } else {
-      const after = resumeAfter;
-      session.live = false;
+    const cursor = await events.current(principal.id);
+    session.lastCursor = cursor;
+    const after = resumeAfter ?? (session.missedLive ? cursor : undefined);
+    if (after === undefined) session.live = true;
+    else {
       afterResponse(() => {
         const lowWater = Math.min(1024 * 1024, hub.config.maxBufferedBytes / 4);
         replayInto(session, hub.storage, hub.metrics, after, lowWater).catch((err: unknown) =>
@@ -71,7 +72,7 @@ export const authHandlers = (hub: HubContext) => [
     };
   }),
 
-  implement(Methods.AuthRegister, (p, { raise }) => {
+  implement(Methods.AuthRegister, async (p, { raise }) => {
     const mode = hub.config.registration;
     if (mode === "closed") {
       return raise(
@@ -90,21 +91,21 @@ export const authHandlers = (hub: HubContext) => [
         "Registration needs the hub's registration secret.",
       );
     }
-    return hub.commit(() => {
-      if (hub.storage.agents.nameTaken(p.name)) {
+    return hub.commit(async () => {
+      if (await hub.storage.agents.nameTaken(p.name)) {
         return raise(
           "Conflict",
           { reason: "name_taken" },
           `An agent named ${p.name} already exists; pick another name.`,
         );
       }
-      const agent = hub.storage.agents.insert({
+      const agent = await hub.storage.agents.insert({
         id: newId("agent"),
         name: p.name,
         displayName: p.displayName,
         createdAt: nowIso(),
       });
-      return { agent, token: issueToken(hub.storage, "agent", agent.id) };
+      return { agent, token: await issueToken(hub.storage, "agent", agent.id) };
     });
   }),
 ];

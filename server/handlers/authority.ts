@@ -24,8 +24,12 @@ export const authorityHandlers = (hub: HubContext) => {
   const before = (raise: Raise<"InvalidParams">, cursor: string | undefined) =>
     cursor === undefined ? Number.MAX_SAFE_INTEGER : readCursor(raise, cursor, ["number"])[0];
   /** The consent request a user answers: it must exist, be addressed to them and still be pending. */
-  const pendingConsentOf = (userId: string, consentId: string, raise: Raise<"NotFound" | "Forbidden" | "Conflict">) => {
-    const consent = consents.get(consentId) ?? raise("NotFound", {}, "No consent request has that id.");
+  const pendingConsentOf = async (
+    userId: string,
+    consentId: string,
+    raise: Raise<"NotFound" | "Forbidden" | "Conflict">,
+  ) => {
+    const consent = (await consents.get(consentId)) ?? raise("NotFound", {}, "No consent request has that id.");
     if (consent.userId !== userId) {
       raise("Forbidden", { reason: "not_owner" }, "Only the user a consent request is addressed to may answer it.");
     }
@@ -35,8 +39,8 @@ export const authorityHandlers = (hub: HubContext) => {
     return consent;
   };
 
-  const diagnose = (app: App, actionId: string, actorUserId: string | undefined) => {
-    const resolved = catalog.resolve(actionId);
+  const diagnose = async (app: App, actionId: string, actorUserId: string | undefined) => {
+    const resolved = await catalog.resolve(actionId);
     if (!resolved || !visibleTo(resolved.entry.metadata, "app")) {
       return {
         action: actionId,
@@ -54,7 +58,7 @@ export const authorityHandlers = (hub: HubContext) => {
         message: "The action is forbidden for users, and apps act for users.",
       };
     }
-    const failure = appAuthority(storage, app, resolved.entry.capability, actorUserId);
+    const failure = await appAuthority(storage, app, resolved.entry.capability, actorUserId);
     if (failure) return { action: actionId, executable: false, failure: failure.tag, message: failure.message };
     return {
       action: actionId,
@@ -67,8 +71,8 @@ export const authorityHandlers = (hub: HubContext) => {
   };
 
   return [
-    implement(AuthorityMethods.ConsentRequest, (p, { principal, raise }) => {
-      const app = storage.apps.get(principal.id)!.app;
+    implement(AuthorityMethods.ConsentRequest, async (p, { principal, raise }) => {
+      const app = (await storage.apps.get(principal.id))!.app;
       if (!app.scopes.includes(ACTIONS_INVOKE_SCOPE)) {
         return raise(
           "ScopeMissing",
@@ -84,9 +88,9 @@ export const authorityHandlers = (hub: HubContext) => {
           `The app lacks the capability ${lacking}, so a grant of it could never be used; an admin must give it to the app first.`,
         );
       }
-      return hub.commit((tx) => {
-        if (!storage.users.get(p.userId)) return raise("UserNotFound", {}, `No user has id ${p.userId}.`);
-        const consent = consents.insert({
+      return hub.commit(async (tx) => {
+        if (!(await storage.users.get(p.userId))) return raise("UserNotFound", {}, `No user has id ${p.userId}.`);
+        const consent = await consents.insert({
           id: newId("consent"),
           appId: app.id,
           userId: p.userId,
@@ -100,9 +104,9 @@ export const authorityHandlers = (hub: HubContext) => {
       });
     }),
 
-    implement(AuthorityMethods.ConsentList, (p, { principal, raise }) => {
+    implement(AuthorityMethods.ConsentList, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
-      const rows = consents.listForUser(principal.id, p.status, before(raise, p.cursor), limit + 1);
+      const rows = await consents.listForUser(principal.id, p.status, before(raise, p.cursor), limit + 1);
       return toPage(
         rows,
         limit,
@@ -112,9 +116,9 @@ export const authorityHandlers = (hub: HubContext) => {
     }),
 
     implement(AuthorityMethods.ConsentApprove, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const consent = pendingConsentOf(principal.id, p.consentId, raise);
-        const grant = grants.insert({
+      hub.commit(async (tx) => {
+        const consent = await pendingConsentOf(principal.id, p.consentId, raise);
+        const grant = await grants.insert({
           id: newId("grant"),
           appId: consent.appId,
           subjectType: "user",
@@ -123,29 +127,32 @@ export const authorityHandlers = (hub: HubContext) => {
           capabilities: consent.capabilities,
           createdAt: nowIso(),
         });
-        consents.answer(consent.id, "approved", grant.createdAt, grant.id);
-        tx.emit(ActionNotifications.ConsentApproved, [consent.appId], { consent: consents.get(consent.id)!, grant });
+        await consents.answer(consent.id, "approved", grant.createdAt, grant.id);
+        tx.emit(ActionNotifications.ConsentApproved, [consent.appId], {
+          consent: (await consents.get(consent.id))!,
+          grant,
+        });
         return { grant };
       }),
     ),
 
     implement(AuthorityMethods.ConsentReject, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const consent = pendingConsentOf(principal.id, p.consentId, raise);
-        consents.answer(consent.id, "rejected", nowIso(), undefined);
-        const rejected = consents.get(consent.id)!;
+      hub.commit(async (tx) => {
+        const consent = await pendingConsentOf(principal.id, p.consentId, raise);
+        await consents.answer(consent.id, "rejected", nowIso(), undefined);
+        const rejected = (await consents.get(consent.id))!;
         tx.emit(ActionNotifications.ConsentRejected, [consent.appId], { consent: rejected });
         return { consent: rejected };
       }),
     ),
 
-    implement(AuthorityMethods.GrantsList, (p, { principal, raise }) => {
+    implement(AuthorityMethods.GrantsList, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const from = before(raise, p.cursor);
       const rows =
         principal.type === "app"
-          ? grants.listForApp(principal.id, from, limit + 1)
-          : grants.listFromUser(principal.id, from, limit + 1);
+          ? await grants.listForApp(principal.id, from, limit + 1)
+          : await grants.listFromUser(principal.id, from, limit + 1);
       return toPage(
         rows,
         limit,
@@ -155,31 +162,31 @@ export const authorityHandlers = (hub: HubContext) => {
     }),
 
     implement(AuthorityMethods.GrantsRevoke, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const grant = grants.get(p.grantId) ?? raise("NotFound", {}, "No grant has that id.");
+      hub.commit(async (tx) => {
+        const grant = (await grants.get(p.grantId)) ?? raise("NotFound", {}, "No grant has that id.");
         if (principal.type === "user" && !(grant.subjectType === "user" && grant.subjectId === principal.id)) {
           raise("Forbidden", { reason: "not_owner" }, "A user may revoke only the grants they gave.");
         }
         if (grant.status !== "active") {
           raise("Conflict", { reason: "not_active" }, "This grant is already revoked.");
         }
-        grants.revoke(grant.id, nowIso());
-        const revoked = grants.get(grant.id)!;
+        await grants.revoke(grant.id, nowIso());
+        const revoked = (await grants.get(grant.id))!;
         tx.emit(ActionNotifications.GrantRevoked, [grant.appId], { grant: revoked });
         return { grant: revoked };
       }),
     ),
 
     implement(AuthorityMethods.AdminGrantCreate, (p, { raise }) =>
-      hub.commit(() => {
-        if (!storage.apps.get(p.appId)) return raise("AppNotFound", {}, `No app has id ${p.appId}.`);
-        if (p.subjectType === "agent" && !storage.agents.get(p.subjectId)) {
+      hub.commit(async () => {
+        if (!(await storage.apps.get(p.appId))) return raise("AppNotFound", {}, `No app has id ${p.appId}.`);
+        if (p.subjectType === "agent" && !(await storage.agents.get(p.subjectId))) {
           return raise("AgentNotFound", { agentIds: [p.subjectId] });
         }
-        if (p.subjectType === "app" && !storage.apps.get(p.subjectId)) {
+        if (p.subjectType === "app" && !(await storage.apps.get(p.subjectId))) {
           return raise("AppNotFound", {}, `subjectId names no app: ${p.subjectId}.`);
         }
-        const grant = grants.insert({
+        const grant = await grants.insert({
           id: newId("grant"),
           appId: p.appId,
           subjectType: p.subjectType,
@@ -192,16 +199,16 @@ export const authorityHandlers = (hub: HubContext) => {
       }),
     ),
 
-    implement(AuthorityMethods.AuthDiagnose, (p, { principal }) => {
-      const app = storage.apps.get(principal.id)!.app;
+    implement(AuthorityMethods.AuthDiagnose, async (p, { principal }) => {
+      const app = (await storage.apps.get(principal.id))!.app;
       return {
         token: { status: "valid" as const },
         app: { id: app.id, scopes: app.scopes, capabilities: app.capabilities },
         grants: {
-          executable: grants.activeUserGrants(app.id, p.actorUserId, DIAGNOSE_GRANTS),
-          modeledOnly: grants.activeModeledGrants(app.id),
+          executable: await grants.activeUserGrants(app.id, p.actorUserId, DIAGNOSE_GRANTS),
+          modeledOnly: await grants.activeModeledGrants(app.id),
         },
-        ...(p.action !== undefined ? { action: diagnose(app, p.action, p.actorUserId) } : {}),
+        ...(p.action !== undefined ? { action: await diagnose(app, p.action, p.actorUserId) } : {}),
       };
     }),
   ];

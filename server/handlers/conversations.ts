@@ -45,14 +45,14 @@ export const conversationHandlers = (hub: HubContext) => {
       "Forbidden" | "TaskNotFound" | "TaskClosed" | "AgentNotFound" | "ParticipantNotAdmitted" | "ConversationFull"
     >,
   ) =>
-    hub.commit((tx) => {
-      const task = ownedTask(storage, p.taskId, appId, raise);
+    hub.commit(async (tx) => {
+      const task = await ownedTask(storage, p.taskId, appId, raise);
       requireActive(task.task.status, raise);
       const participants = [...new Set(p.participants)];
-      requireAgents(storage, participants, raise);
-      requireAdmitted(storage, task.pk, participants, raise);
+      await requireAgents(storage, participants, raise);
+      await requireAdmitted(storage, task.pk, participants, raise);
       requireRoom(participants.length, cap(), raise);
-      return { conversation: openConversation(storage, tx, task, appId, p.name, participants, nowIso()) };
+      return { conversation: await openConversation(storage, tx, task, appId, p.name, participants, nowIso()) };
     });
 
   /** The one implementation behind app/conversation/update and its task/conversation/* aliases. */
@@ -63,44 +63,53 @@ export const conversationHandlers = (hub: HubContext) => {
     appId: string,
     raise: UpdateErrors,
   ) =>
-    hub.commit((tx) => {
-      const task = ownedTask(storage, taskId, appId, raise);
-      const rec = taskConversation(storage, taskId, conversationId, raise);
+    hub.commit(async (tx) => {
+      const task = await ownedTask(storage, taskId, appId, raise);
+      const rec = await taskConversation(storage, taskId, conversationId, raise);
       requireActive(task.task.status, raise);
-      apply(tx, rec.pk, action, task.pk, raise);
-      return { conversation: storage.conversations.byPk(rec.pk).conversation };
+      await apply(tx, rec.pk, action, task.pk, raise);
+      return { conversation: (await storage.conversations.byPk(rec.pk)).conversation };
     });
 
-  const apply = (tx: Tx, pk: number, action: ConversationAction, taskPk: number, raise: UpdateErrors): void => {
+  const apply = async (
+    tx: Tx,
+    pk: number,
+    action: ConversationAction,
+    taskPk: number,
+    raise: UpdateErrors,
+  ): Promise<void> => {
     const at = nowIso();
-    const { conversation } = storage.conversations.byPk(pk);
+    const { conversation } = await storage.conversations.byPk(pk);
     const ref = { taskId: conversation.taskId, conversationId: conversation.id };
     switch (action.type) {
       case "archive":
         if (conversation.archivedAt !== undefined) return;
-        storage.conversations.setArchived(pk, at, at);
-        tx.emit(Notifications.ConversationArchived, storage.conversations.participants(pk), { ...ref, archivedAt: at });
+        await storage.conversations.setArchived(pk, at, at);
+        tx.emit(Notifications.ConversationArchived, await storage.conversations.participants(pk), {
+          ...ref,
+          archivedAt: at,
+        });
         return;
       case "unarchive":
         if (conversation.archivedAt === undefined) return;
-        storage.conversations.setArchived(pk, null, at);
-        tx.emit(Notifications.ConversationUnarchived, storage.conversations.participants(pk), ref);
+        await storage.conversations.setArchived(pk, null, at);
+        tx.emit(Notifications.ConversationUnarchived, await storage.conversations.participants(pk), ref);
         return;
       case "add-participant": {
-        requireAgents(storage, [action.agentId], raise);
-        requireAdmitted(storage, taskPk, [action.agentId], raise);
-        if (storage.conversations.isParticipant(pk, action.agentId)) return;
-        requireRoom(storage.conversations.count(pk) + 1, cap(), raise);
-        storage.conversations.join(pk, [action.agentId], at);
-        storage.conversations.touch(pk, at);
-        tx.emit(Notifications.ConversationParticipantsAdded, storage.conversations.participants(pk), {
+        await requireAgents(storage, [action.agentId], raise);
+        await requireAdmitted(storage, taskPk, [action.agentId], raise);
+        if (await storage.conversations.isParticipant(pk, action.agentId)) return;
+        requireRoom((await storage.conversations.count(pk)) + 1, cap(), raise);
+        await storage.conversations.join(pk, [action.agentId], at);
+        await storage.conversations.touch(pk, at);
+        tx.emit(Notifications.ConversationParticipantsAdded, await storage.conversations.participants(pk), {
           ...ref,
           agentIds: [action.agentId],
         });
         return;
       }
       case "remove-participant":
-        removeFromConversation(storage, tx, pk, action.agentId, "app_remove", at);
+        await removeFromConversation(storage, tx, pk, action.agentId, "app_remove", at);
         return;
     }
   };
@@ -111,28 +120,28 @@ export const conversationHandlers = (hub: HubContext) => {
     cursor === undefined ? undefined : readCursor(raise, cursor, ["string", "number"]);
 
   return [
-    implement(Methods.AppConversationCreate, (p, { principal, raise }) => create(p, principal.id, raise)),
-    implement(Methods.TaskConversationCreate, (p, { principal, raise }) => create(p, principal.id, raise)),
-    implement(Methods.AppConversationUpdate, (p, { principal, raise }) =>
+    implement(Methods.AppConversationCreate, async (p, { principal, raise }) => create(p, principal.id, raise)),
+    implement(Methods.TaskConversationCreate, async (p, { principal, raise }) => create(p, principal.id, raise)),
+    implement(Methods.AppConversationUpdate, async (p, { principal, raise }) =>
       update(p.taskId, p.conversationId, p.action, principal.id, raise),
     ),
-    implement(Methods.TaskConversationArchive, (p, { principal, raise }) =>
+    implement(Methods.TaskConversationArchive, async (p, { principal, raise }) =>
       update(p.taskId, p.conversationId, { type: "archive" }, principal.id, raise),
     ),
-    implement(Methods.TaskConversationUnarchive, (p, { principal, raise }) =>
+    implement(Methods.TaskConversationUnarchive, async (p, { principal, raise }) =>
       update(p.taskId, p.conversationId, { type: "unarchive" }, principal.id, raise),
     ),
-    implement(Methods.TaskConversationParticipantsAdd, (p, { principal, raise }) =>
+    implement(Methods.TaskConversationParticipantsAdd, async (p, { principal, raise }) =>
       update(p.taskId, p.conversationId, { type: "add-participant", agentId: p.agentId }, principal.id, raise),
     ),
-    implement(Methods.TaskConversationParticipantsRemove, (p, { principal, raise }) =>
+    implement(Methods.TaskConversationParticipantsRemove, async (p, { principal, raise }) =>
       update(p.taskId, p.conversationId, { type: "remove-participant", agentId: p.agentId }, principal.id, raise),
     ),
 
-    implement(Methods.TaskConversationList, (p, { principal, raise }) => {
-      const task = ownedTask(storage, p.taskId, principal.id, raise);
+    implement(Methods.TaskConversationList, async (p, { principal, raise }) => {
+      const task = await ownedTask(storage, p.taskId, principal.id, raise);
       const limit = p.limit ?? DEFAULT_LIMIT;
-      const rows = storage.conversations.listForTask(task.pk, after(raise, p.cursor), limit + 1);
+      const rows = await storage.conversations.listForTask(task.pk, after(raise, p.cursor), limit + 1);
       return listPage(rows, limit, (e) => ({
         taskId: e.record.taskId,
         conversation: e.record.conversation,
@@ -140,9 +149,9 @@ export const conversationHandlers = (hub: HubContext) => {
       }));
     }),
 
-    implement(Methods.AgentConversationList, (p, { principal, raise }) => {
+    implement(Methods.AgentConversationList, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
-      const rows = storage.conversations.listForAgent(principal.id, after(raise, p.cursor), limit + 1);
+      const rows = await storage.conversations.listForAgent(principal.id, after(raise, p.cursor), limit + 1);
       return listPage(rows, limit, (e) => ({
         taskId: e.record.taskId,
         conversation: e.record.conversation,
@@ -151,10 +160,10 @@ export const conversationHandlers = (hub: HubContext) => {
       }));
     }),
 
-    implement(Methods.AgentConversationRead, (p, { principal, raise }) =>
-      hub.commit(() => {
-        const rec = memberConversation(storage, undefined, p.conversationId, principal.id, raise);
-        storage.conversations.markRead(rec.pk, principal.id, p.seq);
+    implement(Methods.AgentConversationRead, async (p, { principal, raise }) =>
+      hub.commit(async () => {
+        const rec = await memberConversation(storage, undefined, p.conversationId, principal.id, raise);
+        await storage.conversations.markRead(rec.pk, principal.id, p.seq);
         return {};
       }),
     ),

@@ -5,10 +5,10 @@ import { requireAgents } from "./access.ts";
 import { DEFAULT_LIMIT, readCursor, toPage } from "./paging.ts";
 
 export const directoryHandlers = (hub: HubContext) => [
-  implement(Methods.AgentAgentsList, (p, { raise }) => {
+  implement(Methods.AgentAgentsList, async (p, { raise }) => {
     const limit = p.limit ?? DEFAULT_LIMIT;
     const after = p.cursor === undefined ? "" : readCursor(raise, p.cursor, ["string"])[0];
-    const rows = hub.storage.agents.list(p.query ?? "", after, limit + 1);
+    const rows = await hub.storage.agents.list(p.query ?? "", after, limit + 1);
     return toPage(
       rows,
       limit,
@@ -17,9 +17,9 @@ export const directoryHandlers = (hub: HubContext) => [
     );
   }),
 
-  implement(Methods.PresenceSubscribe, (p, { session, raise }) => {
+  implement(Methods.PresenceSubscribe, async (p, { session, raise }) => {
     const ids = [...new Set(p.agentIds)];
-    requireAgents(hub.storage, ids, raise);
+    await requireAgents(hub.storage, ids, raise);
     if (session) hub.sessions.watch(session, ids);
     return {
       statuses: ids.map((agentId: AgentId) => ({

@@ -9,11 +9,11 @@ const DEFAULT_REPLAY_LIMIT = 100;
 export const eventHandlers = (hub: HubContext) => {
   const { events } = hub.storage;
   return [
-    implement(Methods.EventsReplay, (p, { principal, raise }) => {
+    implement(Methods.EventsReplay, async (p, { principal, raise }) => {
       const me = principal.id;
-      const after = resumePoint(Number(p.after), events.position(me), raise);
+      const after = resumePoint(Number(p.after), await events.position(me), raise);
       const limit = p.limit ?? DEFAULT_REPLAY_LIMIT;
-      const rows = events.after(me, after, limit + 1);
+      const rows = await events.after(me, after, limit + 1);
       const kept = rows.length > limit ? rows.slice(0, limit) : rows;
       const items = kept.map((r) => ({
         cursor: String(r.cursor),
@@ -23,9 +23,9 @@ export const eventHandlers = (hub: HubContext) => {
       return rows.length > limit ? { items, nextCursor: items[items.length - 1]!.cursor } : { items };
     }),
 
-    implement(Methods.EventsAck, (p, { principal }) =>
-      hub.commit(() => {
-        events.ack(principal.id, Number(p.cursor));
+    implement(Methods.EventsAck, async (p, { principal }) =>
+      hub.commit(async () => {
+        await events.ack(principal.id, Number(p.cursor));
         return {};
       }),
     ),

@@ -7,14 +7,14 @@ import { conversationHandlers } from "./conversations.ts";
 import { directoryHandlers } from "./directory.ts";
 import { eventHandlers } from "./events.ts";
 import { messageHandlers } from "./messages.ts";
-import { systemHandlers } from "./system.ts";
+import { systemHandlers, type OpenRpcText } from "./system.ts";
 import { taskHandlers } from "./tasks.ts";
 import { actionHandlers } from "./actions.ts";
 import { authorityHandlers } from "./authority.ts";
 import { webhookHandlers } from "./webhooks.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
-export const allHandlers = (hub: HubContext, openrpc: () => Record<string, unknown>): Implementation[] => [
+export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementation[] => [
   ...authHandlers(hub),
   ...adminHandlers(hub),
   ...systemHandlers(hub, openrpc),

@@ -24,7 +24,7 @@ export const messageHandlers = (hub: HubContext) => {
     implement(Methods.MessagesSend, async (p, { principal, raise }) => {
       const me = principal.id;
       if (p.clientMessageId !== undefined) {
-        const prior = storage.messages.byClientId(me, p.clientMessageId);
+        const prior = await storage.messages.byClientId(me, p.clientMessageId);
         if (prior) return { message: prior.message };
       }
       const id = newId("message") as MessageId;
@@ -32,7 +32,7 @@ export const messageHandlers = (hub: HubContext) => {
       const partsJson = JSON.stringify(p.parts);
 
       /** The checks of 5.4, in its order, up to the app's hook; they answer the message's correlation. */
-      const admit = (ctx: SendContext | undefined) => {
+      const admit = async (ctx: SendContext | undefined) => {
         if (!ctx || !ctx.member || ctx.taskId !== p.taskId) return raise("NotAParticipant");
         requireActive(ctx.taskStatus, raise);
         if (ctx.archived) raise("ConversationArchived");
@@ -42,18 +42,18 @@ export const messageHandlers = (hub: HubContext) => {
           });
         }
         const sent = readIntent(p.parts, raise);
-        if (p.replyToId !== undefined && !storage.messages.isIn(p.replyToId, ctx.pk)) {
+        if (p.replyToId !== undefined && !(await storage.messages.isIn(p.replyToId, ctx.pk))) {
           raise("MessageNotFound", {}, "replyToId names no message of this conversation.");
         }
-        return sent && checkIntent(storage, { conversation: ctx, senderId: me, messageId: id }, sent, raise);
+        return sent && (await checkIntent(storage, { conversation: ctx, senderId: me, messageId: id }, sent, raise));
       };
 
       // Only an app with a message hook makes the send wait; the checks then run before it is asked
       // (5.4), and again in the write, since the state may change while the app answers.
       let recipients: ReadonlyArray<string> | undefined;
-      const before = storage.conversations.sendContext(p.conversationId, me);
-      if (before?.member && storage.apps.get(before.appId)?.manifest.hooks?.messageAuthorize) {
-        const correlationId = admit(before)?.correlationId;
+      const before = await storage.conversations.sendContext(p.conversationId, me);
+      if (before?.member && (await storage.apps.get(before.appId))?.manifest.hooks?.messageAuthorize) {
+        const correlationId = (await admit(before))?.correlationId;
         const outcome = await hub.callbacks.call(before.appId, Callbacks.MessageAuthorizeCallback, {
           taskId: before.taskId,
           conversationId: before.conversation.id,
@@ -81,19 +81,19 @@ export const messageHandlers = (hub: HubContext) => {
         recipients = outcome.result.recipients;
       }
 
-      return hub.commit((tx) => {
+      return hub.commit(async (tx) => {
         if (p.clientMessageId !== undefined) {
-          const prior = storage.messages.byClientId(me, p.clientMessageId);
+          const prior = await storage.messages.byClientId(me, p.clientMessageId);
           if (prior) return { message: prior.message };
         }
-        const ctx = storage.conversations.sendContext(p.conversationId, me);
-        const intent = admit(ctx);
+        const ctx = await storage.conversations.sendContext(p.conversationId, me);
+        const intent = await admit(ctx);
         const current = ctx!;
-        const participants = storage.conversations.participants(current.pk);
+        const participants = await storage.conversations.participants(current.pk);
         const chosen = recipients === undefined ? undefined : new Set(recipients);
         const to = participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));
-        const seq = storage.conversations.nextSeq(current.pk, createdAt);
-        storage.messages.insert({
+        const seq = await storage.conversations.nextSeq(current.pk, createdAt);
+        await storage.messages.insert({
           id,
           conversationPk: current.pk,
           seq,
@@ -120,13 +120,15 @@ export const messageHandlers = (hub: HubContext) => {
           conversationId: message.conversationId,
           message,
         });
-        if (intent?.retractTarget !== undefined) retractMessage(storage, tx, current, intent.retractTarget, createdAt);
+        if (intent?.retractTarget !== undefined) {
+          await retractMessage(storage, tx, current, intent.retractTarget, createdAt);
+        }
         return { message };
       });
     }),
 
-    implement(Methods.MessagesList, (p, { principal, raise }) => {
-      const rec = memberConversation(storage, p.taskId, p.conversationId, principal.id, raise);
+    implement(Methods.MessagesList, async (p, { principal, raise }) => {
+      const rec = await memberConversation(storage, p.taskId, p.conversationId, principal.id, raise);
       const limit = p.limit ?? DEFAULT_LIMIT;
       let direction: "forward" | "backward";
       let after: number;
@@ -142,7 +144,7 @@ export const messageHandlers = (hub: HubContext) => {
         before = p.beforeSeq ?? NO_UPPER_BOUND;
       }
       const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
-      const rows = storage.messages.list(rec.pk, place, {
+      const rows = await storage.messages.list(rec.pk, place, {
         direction,
         after,
         before,

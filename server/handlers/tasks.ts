@@ -34,29 +34,29 @@ export const taskHandlers = (hub: HubContext) => {
     implement(Methods.TaskRequest, async (p, { principal, raise }) => {
       const me = principal.id;
       const appId = p.appId ?? DEFAULT_APP_ID;
-      if (!storage.apps.get(appId)) return raise("AppNotFound");
+      if (!(await storage.apps.get(appId))) return raise("AppNotFound");
       const invited = [...new Set(p.invitedAgentIds)].filter((id) => id !== me);
-      requireAgents(storage, invited, raise);
+      await requireAgents(storage, invited, raise);
       const everyone = [me, ...invited];
       const initial = p.initialConversation;
       const initialMembers = initial ? [...new Set(initial.participants ?? everyone)] : [];
       if (initial) {
-        requireAgents(storage, initialMembers, raise);
+        await requireAgents(storage, initialMembers, raise);
         const outside = initialMembers.filter((id) => !everyone.includes(id));
         if (outside.length > 0) return raise("ParticipantNotAdmitted", { agentIds: outside });
         requireRoom(initialMembers.length, hub.config.maxParticipants, raise);
       }
 
-      const waiting = await hub.commit(() => {
+      const waiting = await hub.commit(async () => {
         const at = nowIso();
-        const rec = storage.tasks.insert({
+        const rec = await storage.tasks.insert({
           id: newId("task"),
           appId,
           initiatorAgentId: me,
           title: p.title,
           createdAt: at,
         });
-        for (const id of everyone) storage.tasks.admit(rec.pk, id, at);
+        for (const id of everyone) await storage.tasks.admit(rec.pk, id, at);
         return rec;
       });
 
@@ -74,23 +74,23 @@ export const taskHandlers = (hub: HubContext) => {
 
       if (!verdict.accept) {
         const reason = verdict.reason;
-        await hub.commit((tx) => {
+        await hub.commit(async (tx) => {
           const at = nowIso();
-          const rec = storage.tasks.byPk(waiting.pk);
+          const rec = await storage.tasks.byPk(waiting.pk);
           if (rec.task.status === "waiting")
-            storage.tasks.setStatus(rec.pk, "failed", { failureReason: reason, endedAt: at });
+            await storage.tasks.setStatus(rec.pk, "failed", { failureReason: reason, endedAt: at });
           tx.emit(Notifications.TaskFailed, [me], { taskId: rec.task.id, reason });
         });
         return raise("TaskRejected", { reason }, `The task's app did not accept the task (${reason}).`);
       }
 
-      return hub.commit((tx) => {
+      return hub.commit(async (tx) => {
         const at = nowIso();
-        const current = storage.tasks.byPk(waiting.pk);
+        const current = await storage.tasks.byPk(waiting.pk);
         // Everyone may have left, or the app closed it, while the verdict was pending.
         if (current.task.status !== "waiting") return raise("TaskRejected", { reason: `task_${current.task.status}` });
-        const rec = storage.tasks.setStatus(waiting.pk, "active", { startedAt: at });
-        const participants = storage.tasks.participants(rec.pk);
+        const rec = await storage.tasks.setStatus(waiting.pk, "active", { startedAt: at });
+        const participants = await storage.tasks.participants(rec.pk);
         tx.emit(
           Notifications.TaskCreated,
           participants.map((x) => x.agentId),
@@ -100,88 +100,88 @@ export const taskHandlers = (hub: HubContext) => {
         if (initial) {
           const present = new Set(participants.map((x) => x.agentId as string));
           const members = initialMembers.filter((id) => present.has(id));
-          conversation = openConversation(storage, tx, rec, me, initial.name, members, at);
+          conversation = await openConversation(storage, tx, rec, me, initial.name, members, at);
         }
         return { task: rec.task, conversation };
       });
     }),
 
-    implement(Methods.TaskList, (p, { principal, raise }) => {
+    implement(Methods.TaskList, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
-      return list(storage.tasks.listForAgent(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
+      return list(await storage.tasks.listForAgent(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
     }),
 
-    implement(Methods.AppTaskList, (p, { principal, raise }) => {
+    implement(Methods.AppTaskList, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
-      return list(storage.tasks.listForApp(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
+      return list(await storage.tasks.listForApp(principal.id, p.status, before(raise, p.cursor), limit + 1), limit);
     }),
 
-    implement(Methods.TaskGet, (p, { principal, raise }) => {
+    implement(Methods.TaskGet, async (p, { principal, raise }) => {
       const rec =
         principal.type === "agent"
-          ? participantTask(storage, p.taskId, principal.id, raise)
-          : ownedTask(storage, p.taskId, principal.id, raise);
-      return { task: rec.task, participants: storage.tasks.participants(rec.pk) };
+          ? await participantTask(storage, p.taskId, principal.id, raise)
+          : await ownedTask(storage, p.taskId, principal.id, raise);
+      return { task: rec.task, participants: await storage.tasks.participants(rec.pk) };
     }),
 
-    implement(Methods.TaskLeave, (p, { principal, raise }) =>
-      hub.commit((tx) => {
+    implement(Methods.TaskLeave, async (p, { principal, raise }) =>
+      hub.commit(async (tx) => {
         const me = principal.id;
-        const rec = storage.tasks.get(p.taskId);
-        const membership = rec ? storage.tasks.membership(rec.pk, me) : "never";
+        const rec = await storage.tasks.get(p.taskId);
+        const membership = rec ? await storage.tasks.membership(rec.pk, me) : "never";
         if (!rec || membership === "never") return raise("TaskNotFound");
         if (membership === "former") return {};
         const at = nowIso();
-        for (const pk of storage.conversations.ofAgentInTask(rec.pk, me)) {
-          removeFromConversation(storage, tx, pk, me, "task_leave", at);
+        for (const pk of await storage.conversations.ofAgentInTask(rec.pk, me)) {
+          await removeFromConversation(storage, tx, pk, me, "task_leave", at);
         }
-        storage.tasks.leave(rec.pk, me, at);
+        await storage.tasks.leave(rec.pk, me, at);
         const open = rec.task.status === "waiting" || rec.task.status === "active";
-        if (open && storage.tasks.participantIds(rec.pk).length === 0) {
-          const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: at });
+        if (open && (await storage.tasks.participantIds(rec.pk)).length === 0) {
+          const closed = await storage.tasks.setStatus(rec.pk, "closed", { endedAt: at });
           tx.emit(Notifications.TaskClosed, [me], { task: closed.task });
         }
         return {};
       }),
     ),
 
-    implement(Methods.TaskClose, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+    implement(Methods.TaskClose, async (p, { principal, raise }) =>
+      hub.commit(async (tx) => {
+        const rec = await ownedTask(storage, p.taskId, principal.id, raise);
         requireOpen(rec, raise);
-        const closed = storage.tasks.setStatus(rec.pk, "closed", { endedAt: nowIso() });
-        tx.emit(Notifications.TaskClosed, storage.tasks.participantIds(rec.pk), { task: closed.task });
+        const closed = await storage.tasks.setStatus(rec.pk, "closed", { endedAt: nowIso() });
+        tx.emit(Notifications.TaskClosed, await storage.tasks.participantIds(rec.pk), { task: closed.task });
         return { task: closed.task };
       }),
     ),
 
-    implement(Methods.TaskParticipantsAdd, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+    implement(Methods.TaskParticipantsAdd, async (p, { principal, raise }) =>
+      hub.commit(async (tx) => {
+        const rec = await ownedTask(storage, p.taskId, principal.id, raise);
         // 10.2: resources (the agent) before state (the task's status).
-        requireAgents(storage, [p.agentId], raise);
+        await requireAgents(storage, [p.agentId], raise);
         requireOpen(rec, raise);
-        if (storage.tasks.admit(rec.pk, p.agentId, nowIso())) {
-          tx.emit(Notifications.TaskParticipantsAdded, storage.tasks.participantIds(rec.pk), {
+        if (await storage.tasks.admit(rec.pk, p.agentId, nowIso())) {
+          tx.emit(Notifications.TaskParticipantsAdded, await storage.tasks.participantIds(rec.pk), {
             taskId: rec.task.id,
             agentId: p.agentId,
           });
         }
-        const participant = storage.tasks.participants(rec.pk).find((x) => x.agentId === p.agentId)!;
+        const participant = (await storage.tasks.participants(rec.pk)).find((x) => x.agentId === p.agentId)!;
         return { participant };
       }),
     ),
 
-    implement(Methods.TaskParticipantsRemove, (p, { principal, raise }) =>
-      hub.commit((tx) => {
-        const rec = ownedTask(storage, p.taskId, principal.id, raise);
+    implement(Methods.TaskParticipantsRemove, async (p, { principal, raise }) =>
+      hub.commit(async (tx) => {
+        const rec = await ownedTask(storage, p.taskId, principal.id, raise);
         requireOpen(rec, raise);
-        requireAdmitted(storage, rec.pk, [p.agentId], raise);
+        await requireAdmitted(storage, rec.pk, [p.agentId], raise);
         const at = nowIso();
-        for (const pk of storage.conversations.ofAgentInTask(rec.pk, p.agentId)) {
-          removeFromConversation(storage, tx, pk, p.agentId, "app_remove", at);
+        for (const pk of await storage.conversations.ofAgentInTask(rec.pk, p.agentId)) {
+          await removeFromConversation(storage, tx, pk, p.agentId, "app_remove", at);
         }
-        storage.tasks.leave(rec.pk, p.agentId, at);
+        await storage.tasks.leave(rec.pk, p.agentId, at);
         return {};
       }),
     ),

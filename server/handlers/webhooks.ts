@@ -12,38 +12,38 @@ export const webhookHandlers = (hub: HubContext) => {
       const refused = await refuseUrl(p.url, hub.config.webhookAllowPrivate);
       if (refused !== undefined) return raise("InvalidParams", { issues: [{ path: ["url"], message: refused }] });
       const made = await hub.commit(() => registerWebhook(storage, hub.sealer, principal.id, p.url));
-      hub.webhooks.changed(principal.id);
+      await hub.webhooks.changed(principal.id);
       return made;
     }),
 
-    implement(Methods.AppWebhookGet, (_p, { principal }) => ({
-      webhook: storage.webhooks.get(principal.id)?.webhook ?? null,
+    implement(Methods.AppWebhookGet, async (_p, { principal }) => ({
+      webhook: (await storage.webhooks.get(principal.id))?.webhook ?? null,
     })),
 
     implement(Methods.AppWebhookDelete, async (_p, { principal }) => {
-      await hub.commit(() => {
-        storage.webhooks.delete(principal.id);
-        storage.webhooks.releaseLease(principal.id, hub.webhooks.nodeId);
+      await hub.commit(async () => {
+        await storage.webhooks.delete(principal.id);
+        await storage.webhooks.releaseLease(principal.id, hub.webhooks.nodeId);
       });
-      hub.webhooks.changed(principal.id);
+      await hub.webhooks.changed(principal.id);
       return {};
     }),
 
     implement(Methods.AppWebhookResume, async (_p, { principal, raise }) => {
       const rec = await hub.commit(
-        () =>
-          storage.webhooks.resume(principal.id) ??
+        async () =>
+          (await storage.webhooks.resume(principal.id)) ??
           raise("NotFound", {}, "This app has no webhook; register one with app/webhook/set."),
       );
-      hub.webhooks.changed(principal.id);
+      await hub.webhooks.changed(principal.id);
       return { webhook: rec.webhook };
     }),
 
-    implement(Methods.AppWebhookDeliveries, (p, { principal, raise }) => {
+    implement(Methods.AppWebhookDeliveries, async (p, { principal, raise }) => {
       const limit = p.limit ?? DEFAULT_LIMIT;
       const before = p.cursor === undefined ? undefined : readCursor(raise, p.cursor, ["number"])[0];
       return toPage(
-        storage.webhooks.attempts(principal.id, before, limit + 1),
+        await storage.webhooks.attempts(principal.id, before, limit + 1),
         limit,
         (r) => r.delivery,
         (r) => [r.id],

@@ -19,12 +19,12 @@ import type { Sending } from "./rules.ts";
  * intents keep a correlationId the sender gives, unchecked, to thread them
  * into an exchange. Returns the correlationId to store.
  */
-export const correlate = (
+export const correlate = async (
   storage: Storage,
   sending: Sending,
   sent: SentIntent,
   raise: Raise<"CorrelationNotFound" | "InvalidParams">,
-): string | undefined => {
+): Promise<string | undefined> => {
   const { intent } = sent.intent;
   if (isRequestIntent(intent)) return sent.correlationId ?? sending.messageId;
   if (!isResponseIntent(intent)) return sent.correlationId;
@@ -36,7 +36,7 @@ export const correlate = (
       `A ${intent} must carry the correlationId of the ${requestIntent} it answers (parts[${sent.index}].correlationId).`,
     );
   }
-  const request = storage.messages.latestRequest(sending.conversation.pk, sent.correlationId, requestIntent);
+  const request = await storage.messages.latestRequest(sending.conversation.pk, sent.correlationId, requestIntent);
   if (!request) {
     return raise(
       "CorrelationNotFound",

@@ -8,14 +8,16 @@ import type { Sending } from "./rules.ts";
  * recipients are the other participants of the conversation. An agent
  * without a card sends and accepts every intent.
  */
-export const requireNegotiated = (
+export const requireNegotiated = async (
   storage: Storage,
   sending: Sending,
   intent: IntentName,
   raise: Raise<"IntentNotDeclared" | "IntentNotSupported">,
-): void => {
-  const recipients = storage.conversations.participants(sending.conversation.pk).filter((a) => a !== sending.senderId);
-  const cards = storage.agents.cards([sending.senderId, ...recipients]);
+): Promise<void> => {
+  const recipients = (await storage.conversations.participants(sending.conversation.pk)).filter(
+    (a) => a !== sending.senderId,
+  );
+  const cards = await storage.agents.cards([sending.senderId, ...recipients]);
   const mine = cards.get(sending.senderId);
   if (mine && !mine.capabilities.intentsSent.includes(intent)) {
     raise(

@@ -7,15 +7,15 @@ import type { Tx } from "../committer.ts";
  * participant through the event log. A message already retracted keeps its
  * first tombstone and nobody is told twice.
  */
-export const retractMessage = (
+export const retractMessage = async (
   storage: Storage,
   tx: Tx,
   rec: ConversationPlace,
   messageId: MessageId,
   at: string,
-): void => {
-  if (!storage.messages.retract(messageId, at)) return;
-  tx.emit(Notifications.MessageRetracted, storage.conversations.participants(rec.pk), {
+): Promise<void> => {
+  if (!(await storage.messages.retract(messageId, at))) return;
+  tx.emit(Notifications.MessageRetracted, await storage.conversations.participants(rec.pk), {
     taskId: rec.taskId,
     conversationId: rec.conversation.id,
     messageId,

@@ -35,16 +35,16 @@ export type IntentRaise = Raise<
  * who may retract. `messages/send` runs them before the app's hook and again
  * in its write job, since the state may change while the hook is out.
  */
-export const checkIntent = (
+export const checkIntent = async (
   storage: Storage,
   sending: Sending,
   sent: SentIntent,
   raise: IntentRaise,
-): IntentOutcome => {
-  requireDids(storage, didsOf(sent.intent), raise);
-  requireNegotiated(storage, sending, sent.intent.intent, raise);
-  const correlationId = correlate(storage, sending, sent, raise);
-  const retractTarget = checkReferences(storage, sending, sent.intent, raise);
+): Promise<IntentOutcome> => {
+  await requireDids(storage, didsOf(sent.intent), raise);
+  await requireNegotiated(storage, sending, sent.intent.intent, raise);
+  const correlationId = await correlate(storage, sending, sent, raise);
+  const retractTarget = await checkReferences(storage, sending, sent.intent, raise);
   return { correlationId, retractTarget };
 };
 
@@ -62,9 +62,13 @@ const didsOf = (sent: AnyIntent): ReadonlyArray<string> => {
 };
 
 /** Well-formed DIDs must name agents; AgentNotFound lists the others as given (10.16). */
-const requireDids = (storage: Storage, dids: ReadonlyArray<string>, raise: Raise<"AgentNotFound">): void => {
+const requireDids = async (
+  storage: Storage,
+  dids: ReadonlyArray<string>,
+  raise: Raise<"AgentNotFound">,
+): Promise<void> => {
   if (dids.length === 0) return;
-  const missing = new Set(storage.agents.missing(dids.map(agentIdOfDid)));
+  const missing = new Set(await storage.agents.missing(dids.map(agentIdOfDid)));
   if (missing.size === 0) return;
   const unknown = [...new Set(dids)].filter((did) => missing.has(agentIdOfDid(did)));
   raise(
@@ -75,21 +79,21 @@ const requireDids = (storage: Storage, dids: ReadonlyArray<string>, raise: Raise
 };
 
 /** follow_up and retract name a message of the same conversation; only its sender may retract it. */
-const checkReferences = (
+const checkReferences = async (
   storage: Storage,
   sending: Sending,
   sent: AnyIntent,
   raise: Raise<"MessageNotFound" | "Forbidden">,
-): MessageId | undefined => {
+): Promise<MessageId | undefined> => {
   const pk = sending.conversation.pk;
   if (sent.intent === "follow_up") {
-    if (!storage.messages.isIn(sent.payload.referenceId, pk)) {
+    if (!(await storage.messages.isIn(sent.payload.referenceId, pk))) {
       raise("MessageNotFound", {}, "follow_up.referenceId names no message of this conversation.");
     }
     return undefined;
   }
   if (sent.intent !== "retract") return undefined;
-  const target = storage.messages.get(sent.payload.targetMessageId);
+  const target = await storage.messages.get(sent.payload.targetMessageId);
   if (!target || target.conversationPk !== pk) {
     return raise("MessageNotFound", {}, "retract.targetMessageId names no message of this conversation.");
   }

@@ -18,10 +18,10 @@ export type WebhookAnswer =
  * `invalid`: fail closed, as for a socket.
  */
 export const makeWebhookCallbacks = (deps: WorkerDeps) => ({
-  has: (appId: string): boolean => deps.storage.webhooks.get(appId) !== undefined,
-
+  /** Call the app over its webhook; `app_unreachable` when it has none. */
   async call(appId: string, id: string, method: string, params: unknown): Promise<WebhookAnswer> {
-    const rec = deps.storage.webhooks.get(appId);
+    // The database unreachable: the app cannot be called, so fail closed like a missing socket.
+    const rec = await deps.storage.webhooks.get(appId).catch(() => undefined);
     if (!rec) return { ok: false, failure: "app_unreachable" };
     const body = JSON.stringify({ jsonrpc: "2.0", id, method, params });
     const result = await postWebhook(rec.webhook.url, signedHeaders(deps.sealer, rec, id, body), body, {

@@ -24,19 +24,19 @@ export const refuseUrl = async (url: string, allowPrivate: boolean): Promise<str
  * new webhook delivers the events logged from now on; a replaced one keeps
  * its place in the log and its status. Returns the secret, shown once.
  */
-export const registerWebhook = (
+export const registerWebhook = async (
   storage: Storage,
   sealer: Sealer,
   appId: string,
   url: string,
-): { webhook: Webhook; secret: string } => {
+): Promise<{ webhook: Webhook; secret: string }> => {
   const secret = newWebhookSecret();
-  const rec = storage.webhooks.set(
+  const rec = await storage.webhooks.set(
     appId,
     url,
     sealer.seal(secret),
     nowIso(),
-    storage.events.current(appId),
+    await storage.events.current(appId),
     Date.now() + ROTATION_OVERLAP_MS,
   );
   return { webhook: rec.webhook, secret };
@@ -47,9 +47,9 @@ export const registerWebhook = (
  * hub refuses to start, rather than sending unsigned or failing each
  * delivery), and secrets stored plain are sealed once a key is set.
  */
-export const checkSecrets = (storage: Storage, sealer: Sealer): number => {
+export const checkSecrets = async (storage: Storage, sealer: Sealer): Promise<number> => {
   let sealed = 0;
-  for (const rec of storage.webhooks.all()) {
+  for (const rec of await storage.webhooks.all()) {
     sealer.open(rec.secret);
     if (rec.previousSecret !== undefined) sealer.open(rec.previousSecret);
     if (
@@ -57,7 +57,7 @@ export const checkSecrets = (storage: Storage, sealer: Sealer): number => {
       (rec.previousSecret !== undefined && sealer.needsSealing(rec.previousSecret))
     ) {
       const reseal = (s: string) => (sealer.needsSealing(s) ? sealer.seal(sealer.open(s)) : s);
-      storage.webhooks.restoreSecrets(rec.appId, reseal(rec.secret), rec.previousSecret && reseal(rec.previousSecret));
+      await storage.webhooks.restoreSecrets(rec.appId, reseal(rec.secret), rec.previousSecret && reseal(rec.previousSecret));
       sealed++;
     }
   }

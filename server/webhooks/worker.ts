@@ -12,6 +12,8 @@ import { signatureHeader, type Sealer } from "./secrets.ts";
 const POLL_MS = 30_000;
 /** After an unexpected error in a delivery loop (the database, say), the app is tried again this much later. */
 const ERROR_BACKOFF_MS = 5_000;
+/** After another node was found holding an app's lease, ask for it again this much later. */
+const LEASE_RETRY_MS = 5_000;
 
 export interface WorkerDeps {
   readonly config: Config;
@@ -30,8 +32,9 @@ export interface WorkerDeps {
  * wait, and when the schedule is exhausted the webhook pauses.
  *
  * - Woken after each commit that logged an event for an app with an active
- *   webhook (`onCommitted`, beside the fan-out), by its retry timer, and by a
- *   poll every 30 s.
+ *   webhook (`onCommitted`, beside the fan-out: from the committer on SQLite,
+ *   from the event log's feed on PostgreSQL, whichever node wrote the event),
+ *   by its retry timer, and by a poll every 30 s.
  * - Progress is stored after each answer, so a restart (even after SIGKILL)
  *   goes on at the first event not known to be delivered: at least once,
  *   a duplicate only for the event in flight at the crash. `webhook-id`
@@ -39,12 +42,16 @@ export interface WorkerDeps {
  * - Exactly one node delivers an app's events: the holder of the app's lease
  *   row (`webhook_leases`), taken when free or expired and renewed while it
  *   delivers; storing progress checks the lease in the same statement. A
- *   SQLite hub is alone on its file and holds every lease.
+ *   SQLite hub is alone on its file and clears every lease at start; on
+ *   PostgreSQL a node that stops releases its leases, and one that dies
+ *   leaves them to expire.
  */
 export class WebhookWorker {
   readonly nodeId = randomUUID();
   private readonly leaseMs: number;
   private readonly leaseUntil = new Map<string, number>();
+  /** Apps whose lease another node held when last asked: not asked again before this time. */
+  private readonly refusedUntil = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -58,8 +65,8 @@ export class WebhookWorker {
   }
 
   start(): void {
-    this.poll();
-    this.poller = setInterval(() => this.poll(), POLL_MS);
+    void this.poll();
+    this.poller = setInterval(() => void this.poll(), POLL_MS);
     this.poller.unref();
   }
 
@@ -72,8 +79,15 @@ export class WebhookWorker {
   };
 
   /** The app's webhook was set, resumed or deleted. */
-  changed(appId: string): void {
-    const rec = this.deps.storage.webhooks.get(appId);
+  async changed(appId: string): Promise<void> {
+    let rec: WebhookRecord | undefined;
+    try {
+      rec = await this.deps.storage.webhooks.get(appId);
+    } catch (err) {
+      this.deps.log.error({ err, appId }, "could not read a webhook; the next poll picks it up");
+      return;
+    }
+    this.refusedUntil.delete(appId);
     if (rec?.webhook.status === "active") {
       this.hooked.add(appId);
       this.wake(appId);
@@ -91,11 +105,20 @@ export class WebhookWorker {
     this.timers.clear();
     this.aborts.abort();
     await Promise.allSettled([...this.running.values()]);
+    // Hand the leases back at once, so another node (PostgreSQL) need not wait for them to expire.
+    const held = [...this.leaseUntil.keys()];
+    this.leaseUntil.clear();
+    if (held.length === 0) return;
+    await this.deps
+      .commit(async () => {
+        for (const appId of held) await this.deps.storage.webhooks.releaseLease(appId, this.nodeId);
+      })
+      .catch((err: unknown) => this.deps.log.warn({ err }, "could not release webhook leases; they expire"));
   }
 
-  private poll(): void {
+  private async poll(): Promise<void> {
     try {
-      this.hooked = new Set(this.deps.storage.webhooks.activeApps());
+      this.hooked = new Set(await this.deps.storage.webhooks.activeApps());
     } catch (err) {
       this.deps.log.error({ err }, "could not list webhooks; retrying at the next poll");
       return;
@@ -139,16 +162,22 @@ export class WebhookWorker {
     const { storage, commit } = this.deps;
     try {
       while (!this.stopped) {
-        const rec = storage.webhooks.get(appId);
+        const rec = await storage.webhooks.get(appId);
         if (!rec || rec.webhook.status !== "active") {
           this.hooked.delete(appId);
           return;
         }
         const now = Date.now();
         if (rec.nextAttemptAt > now) return this.later(appId, rec.nextAttemptAt - now);
-        const [event] = storage.events.after(appId, rec.deliveredThrough, 1);
+        const [event] = await storage.events.after(appId, rec.deliveredThrough, 1);
         if (!event) return;
-        if (!(await this.holdLease(appId, now))) return this.later(appId, this.leaseMs);
+        const refused = this.refusedUntil.get(appId) ?? 0;
+        if (refused > now) return this.later(appId, refused - now);
+        if (!(await this.holdLease(appId, now))) {
+          // Another node delivers this app's events; look again when its lease could have expired.
+          this.refusedUntil.set(appId, now + LEASE_RETRY_MS);
+          return this.later(appId, LEASE_RETRY_MS);
+        }
         const result = await this.post(rec, event);
         if (this.stopped) return;
         const attempt = rec.attempts + 1;
@@ -168,10 +197,12 @@ export class WebhookWorker {
           at,
         } as const;
         if (result.ok) {
-          await commit(() => {
-            storage.webhooks.logAttempt(attemptRow, this.deps.config.webhookDeliveriesKept);
-            storage.webhooks.advance(appId, event.cursor, this.nodeId, Date.now());
+          const moved = await commit(async () => {
+            await storage.webhooks.logAttempt(attemptRow, this.deps.config.webhookDeliveriesKept);
+            return storage.webhooks.advance(appId, event.cursor, this.nodeId, Date.now());
           });
+          // Not moved: the lease was lost (or the webhook replaced); take it again before the next request.
+          if (!moved) this.leaseUntil.delete(appId);
           continue;
         }
         const schedule = this.deps.config.webhookRetrySchedule;
@@ -190,13 +221,13 @@ export class WebhookWorker {
           },
           pause ? "webhook delivery failed; retry schedule exhausted, webhook paused" : "webhook delivery failed",
         );
-        await commit(() => {
-          storage.webhooks.logAttempt(attemptRow, this.deps.config.webhookDeliveriesKept);
+        await commit(async () => {
+          await storage.webhooks.logAttempt(attemptRow, this.deps.config.webhookDeliveriesKept);
           if (pause) {
             const failure = `${result.error} (event ${event.cursor}, ${attempt} attempts)`;
-            storage.webhooks.pause(appId, rec.deliveredThrough, attempt, failure, at, this.nodeId, Date.now());
+            await storage.webhooks.pause(appId, rec.deliveredThrough, attempt, failure, at, this.nodeId, Date.now());
           } else {
-            storage.webhooks.retryLater(
+            await storage.webhooks.retryLater(
               appId,
               rec.deliveredThrough,
               attempt,

@@ -1,5 +1,5 @@
 import type { AppId, AppManifest } from "../../protocol/index.ts";
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 export interface DeclaringApp {
   readonly appId: AppId;
@@ -8,11 +8,15 @@ export interface DeclaringApp {
 }
 
 /** Apps that declared actions: the app-side half of the catalog (section 7.1). */
-export const makeCatalog = (db: Db) => {
-  const declaring = db.prepare<[], { id: string; name: string; manifest: string }>(
-    "SELECT id, name, manifest FROM apps WHERE json_type(manifest, '$.actions') = 'array' ORDER BY name",
+export const makeCatalog = (sql: Sql) => {
+  const declaresActions =
+    sql.engine === "sqlite"
+      ? "json_type(manifest, '$.actions') = 'array'"
+      : "jsonb_typeof(CAST(manifest AS jsonb) -> 'actions') = 'array'";
+  const declaring = sql.prepare<[], { id: string; name: string; manifest: string }>(
+    `SELECT id, name, manifest FROM apps WHERE ${declaresActions} ORDER BY name`,
   );
-  const byName = db.prepare<[string], { id: string; name: string; manifest: string }>(
+  const byName = sql.prepare<[string], { id: string; name: string; manifest: string }>(
     "SELECT id, name, manifest FROM apps WHERE name = ?",
   );
   const toApp = (r: { id: string; name: string; manifest: string }): DeclaringApp => ({
@@ -21,9 +25,9 @@ export const makeCatalog = (db: Db) => {
     manifest: JSON.parse(r.manifest) as AppManifest,
   });
   return {
-    declaringApps: (): DeclaringApp[] => declaring.all().map(toApp),
-    appNamed(name: string): DeclaringApp | undefined {
-      const r = byName.get(name);
+    declaringApps: async (): Promise<DeclaringApp[]> => (await declaring.all()).map(toApp),
+    async appNamed(name: string): Promise<DeclaringApp | undefined> {
+      const r = await byName.get(name);
       return r && toApp(r);
     },
   };

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 export type ConfirmationStatus = "pending" | "approved" | "rejected" | "used";
 
@@ -46,23 +46,25 @@ const toRecord = (r: ConfirmationRow): ConfirmationRecord => ({
  * then approved or rejected; an approved one becomes `used` in the
  * transaction that runs its action, so it is good once.
  */
-export const makeConfirmations = (db: Db) => {
-  const insert = db.prepare(
+export const makeConfirmations = (sql: Sql) => {
+  const insert = sql.prepare<[string, string, string, string, string, string, string, string, number]>(
     `INSERT INTO confirmations (id, invoker_type, invoker_id, actor_user_id, action, params, fingerprint, status,
        created_at, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
-  const byId = db.prepare<[string], ConfirmationRow>("SELECT * FROM confirmations WHERE id = ?");
-  const answer = db.prepare("UPDATE confirmations SET status = ?, answered_at = ? WHERE id = ? AND status = 'pending'");
-  const use = db.prepare(
+  const byId = sql.prepare<[string], ConfirmationRow>("SELECT * FROM confirmations WHERE id = ?");
+  const answer = sql.prepare<[string, string, string]>(
+    "UPDATE confirmations SET status = ?, answered_at = ? WHERE id = ? AND status = 'pending'",
+  );
+  const use = sql.prepare<[string, string, number]>(
     "UPDATE confirmations SET status = 'used', used_at = ? WHERE id = ? AND status = 'approved' AND expires_at_ms > ?",
   );
-  const restore = db.prepare(
+  const restore = sql.prepare<[string]>(
     "UPDATE confirmations SET status = 'approved', used_at = NULL WHERE id = ? AND status = 'used'",
   );
 
   return {
-    insert(c: Omit<ConfirmationRecord, "status">): void {
-      insert.run(
+    async insert(c: Omit<ConfirmationRecord, "status">): Promise<void> {
+      await insert.run(
         c.id,
         c.invokerType,
         c.invokerId,
@@ -74,18 +76,18 @@ export const makeConfirmations = (db: Db) => {
         c.expiresAtMs,
       );
     },
-    get(id: string): ConfirmationRecord | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<ConfirmationRecord | undefined> {
+      const r = await byId.get(id);
       return r && toRecord(r);
     },
     /** Record the user's answer; false when it was no longer pending. */
-    answer: (id: string, status: "approved" | "rejected", at: string): boolean =>
-      answer.run(status, at, id).changes > 0,
+    answer: async (id: string, status: "approved" | "rejected", at: string): Promise<boolean> =>
+      (await answer.run(status, at, id)) > 0,
     /** Spend an approved, unexpired confirmation; false when it cannot be spent. */
-    use: (id: string, at: string, nowMs: number): boolean => use.run(at, id, nowMs).changes > 0,
+    use: async (id: string, at: string, nowMs: number): Promise<boolean> => (await use.run(at, id, nowMs)) > 0,
     /** Give back a confirmation whose action certainly did not run (its app was not connected). */
-    restore: (id: string): void => {
-      restore.run(id);
+    restore: async (id: string): Promise<void> => {
+      await restore.run(id);
     },
   };
 };

@@ -1,5 +1,5 @@
 import type { AppId, Consent, ConsentId, ConsentStatus, UserId } from "../../protocol/index.ts";
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 interface ConsentRow {
   pk: number;
@@ -32,21 +32,22 @@ export interface ConsentRecord {
 }
 
 /** Consent requests (section 7.3): an app asks, the user approves (a grant is made) or rejects. */
-export const makeConsents = (db: Db) => {
-  const insert = db.prepare(
+export const makeConsents = (sql: Sql) => {
+  const insert = sql.prepare<[string, string, string, string, string, string | null, string]>(
     `INSERT INTO consents (id, app_id, user_id, scope, capabilities, note, status, created_at)
      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
   );
-  const byId = db.prepare<[string], ConsentRow>("SELECT * FROM consents WHERE id = ?");
-  const answer = db.prepare(
+  const byId = sql.prepare<[string], ConsentRow>("SELECT * FROM consents WHERE id = ?");
+  const answer = sql.prepare<[string, string, string | null, string]>(
     "UPDATE consents SET status = ?, answered_at = ?, grant_id = ? WHERE id = ? AND status = 'pending'",
   );
-  const forUser = db.prepare<[string, string | null, string | null, number, number], ConsentRow>(
-    "SELECT * FROM consents WHERE user_id = ? AND (? IS NULL OR status = ?) AND pk < ? ORDER BY pk DESC LIMIT ?",
+  const forUser = sql.prepare<[string, string | null, string | null, number, number], ConsentRow>(
+    `SELECT * FROM consents WHERE user_id = ? AND (CAST(? AS TEXT) IS NULL OR status = ?) AND pk < ?
+     ORDER BY pk DESC LIMIT ?`,
   );
 
   return {
-    insert(c: {
+    async insert(c: {
       id: string;
       appId: string;
       userId: string;
@@ -54,26 +55,31 @@ export const makeConsents = (db: Db) => {
       capabilities: ReadonlyArray<string>;
       note: string | undefined;
       createdAt: string;
-    }): Consent {
-      insert.run(c.id, c.appId, c.userId, c.scope, JSON.stringify(c.capabilities), c.note ?? null, c.createdAt);
-      return toConsent(byId.get(c.id)!);
+    }): Promise<Consent> {
+      await insert.run(c.id, c.appId, c.userId, c.scope, JSON.stringify(c.capabilities), c.note ?? null, c.createdAt);
+      return toConsent((await byId.get(c.id))!);
     },
-    get(id: string): Consent | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<Consent | undefined> {
+      const r = await byId.get(id);
       return r && toConsent(r);
     },
     /** Answer a pending request; false when it was no longer pending. */
-    answer: (id: string, status: "approved" | "rejected", at: string, grantId: string | undefined): boolean =>
-      answer.run(status, at, grantId ?? null, id).changes > 0,
-    listForUser: (
+    answer: async (
+      id: string,
+      status: "approved" | "rejected",
+      at: string,
+      grantId: string | undefined,
+    ): Promise<boolean> => (await answer.run(status, at, grantId ?? null, id)) > 0,
+    listForUser: async (
       userId: string,
       status: ConsentStatus | undefined,
       beforePk: number,
       limit: number,
-    ): ConsentRecord[] =>
-      forUser
-        .all(userId, status ?? null, status ?? null, beforePk, limit)
-        .map((r) => ({ pk: r.pk, consent: toConsent(r) })),
+    ): Promise<ConsentRecord[]> =>
+      (await forUser.all(userId, status ?? null, status ?? null, beforePk, limit)).map((r) => ({
+        pk: r.pk,
+        consent: toConsent(r),
+      })),
   };
 };
 export type Consents = ReturnType<typeof makeConsents>;

@@ -1,5 +1,5 @@
 import type { AppId, Grant, GrantId, GrantSubjectType } from "../../protocol/index.ts";
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 interface GrantRow {
   pk: number;
@@ -40,40 +40,46 @@ const toRecord = (r: GrantRow): GrantRecord => ({ pk: r.pk, grant: toGrant(r) })
  * table's CHECK keeps it so. Checks read the rows each time, so a revocation
  * counts from the transaction that commits it.
  */
-export const makeGrants = (db: Db) => {
-  const insert = db.prepare(
+export const makeGrants = (sql: Sql) => {
+  const capabilityOf =
+    sql.engine === "sqlite"
+      ? "SELECT 1 FROM json_each(capabilities) WHERE value = ?"
+      : "SELECT 1 FROM jsonb_array_elements_text(CAST(capabilities AS jsonb)) AS c(value) WHERE value = ?";
+  const insert = sql.prepare<[string, string, string, string, string, string, string, string]>(
     `INSERT INTO grants (id, app_id, subject_type, subject_id, scope, capabilities, execution_mode, status, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)`,
   );
-  const byId = db.prepare<[string], GrantRow>("SELECT * FROM grants WHERE id = ?");
-  const revoke = db.prepare("UPDATE grants SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'");
-  const forApp = db.prepare<[string, number, number], GrantRow>(
+  const byId = sql.prepare<[string], GrantRow>("SELECT * FROM grants WHERE id = ?");
+  const revoke = sql.prepare<[string, string]>(
+    "UPDATE grants SET status = 'revoked', revoked_at = ? WHERE id = ? AND status = 'active'",
+  );
+  const forApp = sql.prepare<[string, number, number], GrantRow>(
     "SELECT * FROM grants WHERE app_id = ? AND pk < ? ORDER BY pk DESC LIMIT ?",
   );
-  const fromUser = db.prepare<[string, number, number], GrantRow>(
+  const fromUser = sql.prepare<[string, number, number], GrantRow>(
     "SELECT * FROM grants WHERE subject_type = 'user' AND subject_id = ? AND pk < ? ORDER BY pk DESC LIMIT ?",
   );
-  const userGrantWith = db.prepare<[string, string, string, string], { one: number }>(
+  const userGrantWith = sql.prepare<[string, string, string, string], { one: number }>(
     `SELECT 1 AS one FROM grants WHERE app_id = ? AND subject_type = 'user' AND subject_id = ? AND status = 'active'
-     AND scope = ? AND EXISTS (SELECT 1 FROM json_each(capabilities) WHERE value = ?) LIMIT 1`,
+     AND scope = ? AND EXISTS (${capabilityOf}) LIMIT 1`,
   );
-  const modeledWith = db.prepare<[string, string, string], { one: number }>(
+  const modeledWith = sql.prepare<[string, string, string], { one: number }>(
     `SELECT 1 AS one FROM grants WHERE app_id = ? AND subject_type <> 'user' AND status = 'active'
-     AND scope = ? AND EXISTS (SELECT 1 FROM json_each(capabilities) WHERE value = ?) LIMIT 1`,
+     AND scope = ? AND EXISTS (${capabilityOf}) LIMIT 1`,
   );
-  const activeUser = db.prepare<[string, number], GrantRow>(
+  const activeUser = sql.prepare<[string, number], GrantRow>(
     "SELECT * FROM grants WHERE app_id = ? AND subject_type = 'user' AND status = 'active' ORDER BY pk DESC LIMIT ?",
   );
-  const activeUserFrom = db.prepare<[string, string], GrantRow>(
+  const activeUserFrom = sql.prepare<[string, string], GrantRow>(
     `SELECT * FROM grants WHERE app_id = ? AND subject_type = 'user' AND subject_id = ? AND status = 'active'
      ORDER BY pk DESC`,
   );
-  const activeModeled = db.prepare<[string], GrantRow>(
+  const activeModeled = sql.prepare<[string], GrantRow>(
     "SELECT * FROM grants WHERE app_id = ? AND subject_type <> 'user' AND status = 'active' ORDER BY pk DESC",
   );
 
   return {
-    insert(g: {
+    async insert(g: {
       id: string;
       appId: string;
       subjectType: GrantSubjectType;
@@ -81,33 +87,44 @@ export const makeGrants = (db: Db) => {
       scope: string;
       capabilities: ReadonlyArray<string>;
       createdAt: string;
-    }): Grant {
+    }): Promise<Grant> {
       const mode = g.subjectType === "user" ? "executable" : "modeled_only";
-      insert.run(g.id, g.appId, g.subjectType, g.subjectId, g.scope, JSON.stringify(g.capabilities), mode, g.createdAt);
-      return toGrant(byId.get(g.id)!);
+      await insert.run(
+        g.id,
+        g.appId,
+        g.subjectType,
+        g.subjectId,
+        g.scope,
+        JSON.stringify(g.capabilities),
+        mode,
+        g.createdAt,
+      );
+      return toGrant((await byId.get(g.id))!);
     },
-    get(id: string): Grant | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<Grant | undefined> {
+      const r = await byId.get(id);
       return r && toGrant(r);
     },
     /** Revoke an active grant; false when it was not active. */
-    revoke: (id: string, at: string): boolean => revoke.run(at, id).changes > 0,
+    revoke: async (id: string, at: string): Promise<boolean> => (await revoke.run(at, id)) > 0,
     /** The app's grants, newest first, below the keyset `beforePk`. */
-    listForApp: (appId: string, beforePk: number, limit: number): GrantRecord[] =>
-      forApp.all(appId, beforePk, limit).map(toRecord),
+    listForApp: async (appId: string, beforePk: number, limit: number): Promise<GrantRecord[]> =>
+      (await forApp.all(appId, beforePk, limit)).map(toRecord),
     /** The grants a user gave, newest first. */
-    listFromUser: (userId: string, beforePk: number, limit: number): GrantRecord[] =>
-      fromUser.all(userId, beforePk, limit).map(toRecord),
+    listFromUser: async (userId: string, beforePk: number, limit: number): Promise<GrantRecord[]> =>
+      (await fromUser.all(userId, beforePk, limit)).map(toRecord),
     /** An active, executable grant from the user to the app covering the capability. */
-    userGrantCovers: (appId: string, userId: string, scope: string, capability: string): boolean =>
-      userGrantWith.get(appId, userId, scope, capability) !== undefined,
+    userGrantCovers: async (appId: string, userId: string, scope: string, capability: string): Promise<boolean> =>
+      (await userGrantWith.get(appId, userId, scope, capability)) !== undefined,
     /** An active modeled-only (non-user) grant to the app covering the capability. */
-    modeledGrantCovers: (appId: string, scope: string, capability: string): boolean =>
-      modeledWith.get(appId, scope, capability) !== undefined,
+    modeledGrantCovers: async (appId: string, scope: string, capability: string): Promise<boolean> =>
+      (await modeledWith.get(appId, scope, capability)) !== undefined,
     /** Active user grants of the app: from one user, or (newest first, up to `limit`) from any. */
-    activeUserGrants: (appId: string, userId: string | undefined, limit: number): Grant[] =>
-      (userId === undefined ? activeUser.all(appId, limit) : activeUserFrom.all(appId, userId)).map(toGrant),
-    activeModeledGrants: (appId: string): Grant[] => activeModeled.all(appId).map(toGrant),
+    activeUserGrants: async (appId: string, userId: string | undefined, limit: number): Promise<Grant[]> =>
+      (userId === undefined ? await activeUser.all(appId, limit) : await activeUserFrom.all(appId, userId)).map(
+        toGrant,
+      ),
+    activeModeledGrants: async (appId: string): Promise<Grant[]> => (await activeModeled.all(appId)).map(toGrant),
   };
 };
 export type Grants = ReturnType<typeof makeGrants>;

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 export interface StoredResponse {
   readonly action: string;
@@ -15,15 +15,15 @@ const PURGE_BATCH = 100;
  * (principal, key), until it expires. Expired rows read as absent and are
  * purged a few at a time as new ones are written.
  */
-export const makeIdempotency = (db: Db) => {
-  const get = db.prepare<
+export const makeIdempotency = (sql: Sql) => {
+  const get = sql.prepare<
     [string, string, number],
     { action: string; actor_user_id: string | null; fingerprint: string; response: string }
   >(
     `SELECT action, actor_user_id, fingerprint, response FROM idempotency_keys
      WHERE principal = ? AND key = ? AND expires_at_ms > ?`,
   );
-  const put = db.prepare(
+  const put = sql.prepare<[string, string, string, string | null, string, string, number, number]>(
     `INSERT INTO idempotency_keys (principal, key, action, actor_user_id, fingerprint, response, created_at_ms, expires_at_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (principal, key) DO UPDATE SET action = excluded.action, actor_user_id = excluded.actor_user_id,
@@ -31,14 +31,14 @@ export const makeIdempotency = (db: Db) => {
        expires_at_ms = excluded.expires_at_ms
      WHERE idempotency_keys.expires_at_ms <= excluded.created_at_ms`,
   );
-  const purge = db.prepare(
-    `DELETE FROM idempotency_keys WHERE rowid IN
-       (SELECT rowid FROM idempotency_keys WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${PURGE_BATCH})`,
+  const purge = sql.prepare<[number]>(
+    `DELETE FROM idempotency_keys WHERE (principal, key) IN
+       (SELECT principal, key FROM idempotency_keys WHERE expires_at_ms <= ? ORDER BY expires_at_ms LIMIT ${PURGE_BATCH})`,
   );
 
   return {
-    get(principal: string, key: string, nowMs: number): StoredResponse | undefined {
-      const r = get.get(principal, key, nowMs);
+    async get(principal: string, key: string, nowMs: number): Promise<StoredResponse | undefined> {
+      const r = await get.get(principal, key, nowMs);
       return (
         r && {
           action: r.action,
@@ -49,9 +49,9 @@ export const makeIdempotency = (db: Db) => {
       );
     },
     /** Keep a response; an unexpired entry for the same key is never overwritten. */
-    put(principal: string, key: string, stored: StoredResponse, nowMs: number, ttlMs: number): void {
-      purge.run(nowMs);
-      put.run(
+    async put(principal: string, key: string, stored: StoredResponse, nowMs: number, ttlMs: number): Promise<void> {
+      await purge.run(nowMs);
+      await put.run(
         principal,
         key,
         stored.action,

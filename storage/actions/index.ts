@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 import { makeCatalog } from "./catalog.ts";
 import { makeChats } from "./chats.ts";
 import { makeCircles } from "./circles.ts";
@@ -12,18 +12,18 @@ import { makeSubscriptions } from "./subscriptions.ts";
 import { makeUserIntents } from "./user-intents.ts";
 
 /** The storage of section 7: authority, confirmation, idempotency, subscriptions and the built-in families. */
-export const makeActionStorage = (db: Db) => ({
-  catalog: makeCatalog(db),
-  grants: makeGrants(db),
-  consents: makeConsents(db),
-  confirmations: makeConfirmations(db),
-  idempotency: makeIdempotency(db),
-  subscriptions: makeSubscriptions(db),
-  userIntents: makeUserIntents(db),
-  requests: makeRequests(db),
-  connections: makeConnections(db),
-  chats: makeChats(db),
-  circles: makeCircles(db),
+export const makeActionStorage = (sql: Sql) => ({
+  catalog: makeCatalog(sql),
+  grants: makeGrants(sql),
+  consents: makeConsents(sql),
+  confirmations: makeConfirmations(sql),
+  idempotency: makeIdempotency(sql),
+  subscriptions: makeSubscriptions(sql),
+  userIntents: makeUserIntents(sql),
+  requests: makeRequests(sql),
+  connections: makeConnections(sql),
+  chats: makeChats(sql),
+  circles: makeCircles(sql),
 });
 export type ActionStorage = ReturnType<typeof makeActionStorage>;
 

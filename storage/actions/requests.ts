@@ -5,7 +5,7 @@ import type {
   UserId,
   UserIntentId,
 } from "../../protocol/index.ts";
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 interface RequestRow {
   pk: number;
@@ -33,44 +33,44 @@ const toRequest = (r: RequestRow): CoordinationRequest => ({
 const SELECT = "SELECT r.*, i.id AS intent_id FROM coordination_requests r JOIN user_intents i ON i.pk = r.intent_pk";
 
 /** Coordination requests for an intent, from its owner to another user (section 7.4). */
-export const makeRequests = (db: Db) => {
-  const insert = db.prepare(
+export const makeRequests = (sql: Sql) => {
+  const insert = sql.prepare<[string, number, string, string, string | null, string]>(
     `INSERT INTO coordination_requests (id, intent_pk, sender_user_id, recipient_user_id, note, status, created_at)
      VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
   );
-  const byId = db.prepare<[string], RequestRow>(`${SELECT} WHERE r.id = ?`);
-  const answer = db.prepare(
+  const byId = sql.prepare<[string], RequestRow>(`${SELECT} WHERE r.id = ?`);
+  const answer = sql.prepare<[string, string, string]>(
     "UPDATE coordination_requests SET status = ?, answered_at = ? WHERE id = ? AND status = 'pending'",
   );
-  const pendingOf = db.prepare<[number], RequestRow>(`${SELECT} WHERE r.intent_pk = ? AND r.status = 'pending'`);
-  const cancelPending = db.prepare(
+  const pendingOf = sql.prepare<[number], RequestRow>(`${SELECT} WHERE r.intent_pk = ? AND r.status = 'pending'`);
+  const cancelPending = sql.prepare<[string, number]>(
     "UPDATE coordination_requests SET status = 'cancelled', answered_at = ? WHERE intent_pk = ? AND status = 'pending'",
   );
 
   return {
-    insert(r: {
+    async insert(r: {
       id: string;
       intentPk: number;
       senderUserId: string;
       recipientUserId: string;
       note: string | undefined;
       at: string;
-    }): CoordinationRequest {
-      insert.run(r.id, r.intentPk, r.senderUserId, r.recipientUserId, r.note ?? null, r.at);
-      return toRequest(byId.get(r.id)!);
+    }): Promise<CoordinationRequest> {
+      await insert.run(r.id, r.intentPk, r.senderUserId, r.recipientUserId, r.note ?? null, r.at);
+      return toRequest((await byId.get(r.id))!);
     },
-    get(id: string): CoordinationRequest | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<CoordinationRequest | undefined> {
+      const r = await byId.get(id);
       return r && toRequest(r);
     },
     /** Answer a pending request; returns it afterwards, or undefined when it was not pending. */
-    answer(id: string, status: "accepted" | "rejected", at: string): CoordinationRequest | undefined {
-      return answer.run(status, at, id).changes > 0 ? toRequest(byId.get(id)!) : undefined;
+    async answer(id: string, status: "accepted" | "rejected", at: string): Promise<CoordinationRequest | undefined> {
+      return (await answer.run(status, at, id)) > 0 ? toRequest((await byId.get(id))!) : undefined;
     },
     /** Cancel the intent's pending requests; returns them as they were before. */
-    cancelPendingOf(intentPk: number, at: string): CoordinationRequest[] {
-      const pending = pendingOf.all(intentPk).map(toRequest);
-      cancelPending.run(at, intentPk);
+    async cancelPendingOf(intentPk: number, at: string): Promise<CoordinationRequest[]> {
+      const pending = (await pendingOf.all(intentPk)).map(toRequest);
+      await cancelPending.run(at, intentPk);
       return pending;
     },
   };

@@ -1,5 +1,5 @@
 import type { UserId, UserIntent, UserIntentId, UserIntentStatus } from "../../protocol/index.ts";
-import type { Db } from "../db.ts";
+import type { Sql } from "../sql.ts";
 
 interface IntentRow {
   pk: number;
@@ -32,49 +32,56 @@ export interface UserIntentRecord {
 const toRecord = (r: IntentRow): UserIntentRecord => ({ pk: r.pk, intent: toIntent(r) });
 
 /** Users' coordination intents (section 7.4), not the message intents of section 8. */
-export const makeUserIntents = (db: Db) => {
-  const insert = db.prepare(
+export const makeUserIntents = (sql: Sql) => {
+  const insert = sql.prepare<[string, string, string, string | null, string, string], { pk: number }>(
     `INSERT INTO user_intents (id, owner_user_id, text, framing, status, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'active', ?, ?)`,
+     VALUES (?, ?, ?, ?, 'active', ?, ?) RETURNING pk`,
   );
-  const byId = db.prepare<[string], IntentRow>("SELECT * FROM user_intents WHERE id = ?");
-  const byPk = db.prepare<[number], IntentRow>("SELECT * FROM user_intents WHERE pk = ?");
-  const same = db.prepare<[string, string, string | null], IntentRow>(
-    `SELECT * FROM user_intents WHERE owner_user_id = ? AND status = 'active' AND text = ? AND framing IS ?
+  const byId = sql.prepare<[string], IntentRow>("SELECT * FROM user_intents WHERE id = ?");
+  const byPk = sql.prepare<[number], IntentRow>("SELECT * FROM user_intents WHERE pk = ?");
+  const sameFraming = sql.engine === "sqlite" ? "framing IS ?" : "framing IS NOT DISTINCT FROM CAST(? AS TEXT)";
+  const same = sql.prepare<[string, string, string | null], IntentRow>(
+    `SELECT * FROM user_intents WHERE owner_user_id = ? AND status = 'active' AND text = ? AND ${sameFraming}
      ORDER BY pk LIMIT 1`,
   );
-  const update = db.prepare("UPDATE user_intents SET text = ?, framing = ?, updated_at = ? WHERE pk = ?");
-  const cancel = db.prepare(
+  const update = sql.prepare<[string, string | null, string, number]>(
+    "UPDATE user_intents SET text = ?, framing = ?, updated_at = ? WHERE pk = ?",
+  );
+  const cancel = sql.prepare<[string, string, number]>(
     "UPDATE user_intents SET status = 'cancelled', cancelled_at = ?, updated_at = ? WHERE pk = ? AND status = 'active'",
   );
 
   return {
-    insert(i: {
+    async insert(i: {
       id: string;
       ownerUserId: string;
       text: string;
       framing: string | undefined;
       at: string;
-    }): UserIntentRecord {
-      const pk = Number(insert.run(i.id, i.ownerUserId, i.text, i.framing ?? null, i.at, i.at).lastInsertRowid);
-      return toRecord(byPk.get(pk)!);
+    }): Promise<UserIntentRecord> {
+      const { pk } = (await insert.get(i.id, i.ownerUserId, i.text, i.framing ?? null, i.at, i.at))!;
+      return toRecord((await byPk.get(pk))!);
     },
-    get(id: string): UserIntentRecord | undefined {
-      const r = byId.get(id);
+    async get(id: string): Promise<UserIntentRecord | undefined> {
+      const r = await byId.get(id);
       return r && toRecord(r);
     },
     /** The owner's active intent with exactly this text and framing, if any. */
-    findActiveSame(ownerUserId: string, text: string, framing: string | undefined): UserIntentRecord | undefined {
-      const r = same.get(ownerUserId, text, framing ?? null);
+    async findActiveSame(
+      ownerUserId: string,
+      text: string,
+      framing: string | undefined,
+    ): Promise<UserIntentRecord | undefined> {
+      const r = await same.get(ownerUserId, text, framing ?? null);
       return r && toRecord(r);
     },
-    update(pk: number, text: string, framing: string | undefined, at: string): UserIntentRecord {
-      update.run(text, framing ?? null, at, pk);
-      return toRecord(byPk.get(pk)!);
+    async update(pk: number, text: string, framing: string | undefined, at: string): Promise<UserIntentRecord> {
+      await update.run(text, framing ?? null, at, pk);
+      return toRecord((await byPk.get(pk))!);
     },
-    cancel(pk: number, at: string): UserIntentRecord {
-      cancel.run(at, at, pk);
-      return toRecord(byPk.get(pk)!);
+    async cancel(pk: number, at: string): Promise<UserIntentRecord> {
+      await cancel.run(at, at, pk);
+      return toRecord((await byPk.get(pk))!);
     },
   };
 };

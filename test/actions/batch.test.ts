@@ -32,9 +32,10 @@ describe("actions/batch (7.6)", () => {
     if (failed.success) throw new Error("expected a failure");
     expect(failed.error).toMatchObject({ code: -32001, data: { tag: "Forbidden", reason: "ownership_mismatch" } });
     expect(failed.error.message).toContain("owner");
-    const names = t.hub.storage.db
-      .prepare("SELECT name FROM circles WHERE owner_user_id = ? ORDER BY pk")
-      .all(user.id) as Array<{ name: string }>;
+    const names = await t.query<{ name: string }>(
+      "SELECT name FROM circles WHERE owner_user_id = ? ORDER BY pk",
+      user.id,
+    );
     expect(names.map((n) => n.name)).toEqual(["first", "last"]);
   });
 
@@ -70,7 +71,7 @@ describe("actions/batch (7.6)", () => {
       "InvalidParams",
     ]);
     expect(results[0]).toEqual(results[1]);
-    expect(countRows(t, "circles", "owner_user_id = ?", alice.id)).toBe(1);
+    expect(await countRows(t, "circles", "owner_user_id = ?", alice.id)).toBe(1);
   });
 
   it("takes 1 to 50 items", async () => {
@@ -80,7 +81,7 @@ describe("actions/batch (7.6)", () => {
     await rejects(user.actions.batch(Array.from({ length: 51 }, () => item)), "InvalidParams");
     const fifty = await user.actions.batch(Array.from({ length: 50 }, () => item));
     expect(fifty.every((r) => r.success)).toBe(true);
-    expect(countRows(t, "circles", "owner_user_id = ?", user.id)).toBe(50);
+    expect(await countRows(t, "circles", "owner_user_id = ?", user.id)).toBe(50);
     // Confirmations cannot be given inside a batch: the item's fields are strict.
     await rejects(
       user.client.call("actions/batch", { actions: [{ ...item, confirmationId: "cfm_x" } as never] }),
@@ -129,6 +130,6 @@ describe("actions/batch (7.6)", () => {
     );
     expect(keyed.status).toBe(400);
     expect(keyed.body.error.data.issues[0].path).toEqual(["Idempotency-Key"]);
-    expect(countRows(t, "circles", "owner_user_id = ?", user.id)).toBe(0);
+    expect(await countRows(t, "circles", "owner_user_id = ?", user.id)).toBe(0);
   });
 });

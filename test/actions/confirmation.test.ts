@@ -13,8 +13,8 @@ const scene = async (t: TestHub) => {
   return { owner, friend, agent, intentId, params: { intentId, recipientUserId: friend.id } };
 };
 
-const sentRequests = (t: TestHub, intentId: string) =>
-  countRows(t, "coordination_requests", "intent_pk = (SELECT pk FROM user_intents WHERE id = ?)", intentId);
+const sentRequests = async (t: TestHub, intentId: string) =>
+  await countRows(t, "coordination_requests", "intent_pk = (SELECT pk FROM user_intents WHERE id = ?)", intentId);
 
 describe("confirmation_required (7.2 step 6)", () => {
   let t: TestHub;
@@ -30,12 +30,12 @@ describe("confirmation_required (7.2 step 6)", () => {
     const confirmationId = confirmationIdOf(err)!;
     expect(confirmationId).toMatch(/^cfm_/);
     expect((await asked).confirmationId).toBe(confirmationId);
-    expect(sentRequests(t, intentId)).toBe(0);
+    expect(await sentRequests(t, intentId)).toBe(0);
 
     await owner.actions.confirm(confirmationId, true);
     const result = await agent.actions.invoke("request.send", params, { confirmationId });
     expect(result).toMatchObject({ action: "request.send", actorUserId: owner.id, status: "pending" });
-    expect(sentRequests(t, intentId)).toBe(1);
+    expect(await sentRequests(t, intentId)).toBe(1);
     const sent = (await methodsIn(friend.client)).filter((m) => m === "request.sent");
     expect(sent).toEqual(["request.sent"]);
 
@@ -45,7 +45,7 @@ describe("confirmation_required (7.2 step 6)", () => {
       "ConfirmationRequired",
     );
     expect(confirmationIdOf(again)).not.toBe(confirmationId);
-    expect(sentRequests(t, intentId)).toBe(1);
+    expect(await sentRequests(t, intentId)).toBe(1);
   });
 
   it("is bound to the params: other params ask anew and leave the first unused", async () => {
@@ -60,10 +60,10 @@ describe("confirmation_required (7.2 step 6)", () => {
       await rejects(agent.actions.invoke("request.send", changed, { confirmationId: first }), "ConfirmationRequired"),
     )!;
     expect(second).not.toBe(first);
-    expect(sentRequests(t, intentId)).toBe(0);
+    expect(await sentRequests(t, intentId)).toBe(0);
     // The first is still good for its own params.
     await agent.actions.invoke("request.send", params, { confirmationId: first });
-    expect(sentRequests(t, intentId)).toBe(1);
+    expect(await sentRequests(t, intentId)).toBe(1);
   });
 
   it("is bound to the action and the invoker", async () => {
@@ -75,7 +75,7 @@ describe("confirmation_required (7.2 step 6)", () => {
     const sibling = await connectedAgent(t, owner.id);
     const e = await rejects(sibling.actions.invoke("request.send", params, { confirmationId }), "ConfirmationRequired");
     expect(confirmationIdOf(e)).not.toBe(confirmationId);
-    expect(sentRequests(t, intentId)).toBe(0);
+    expect(await sentRequests(t, intentId)).toBe(0);
   });
 
   it("while unanswered, repeating answers the same confirmationId and does not ask the user again", async () => {
@@ -99,7 +99,7 @@ describe("confirmation_required (7.2 step 6)", () => {
     await owner.actions.confirm(confirmationId, false);
     const e = await rejects(agent.actions.invoke("request.send", params, { confirmationId }), "Forbidden");
     expect(dataOf(e).reason).toBe("confirmation_rejected");
-    expect(sentRequests(t, intentId)).toBe(0);
+    expect(await sentRequests(t, intentId)).toBe(0);
   });
 
   it("only the acting user answers, once: not_owner, not_pending, NotFound", async () => {
@@ -123,12 +123,10 @@ describe("confirmation_required (7.2 step 6)", () => {
     )!;
     await owner.actions.confirm(confirmationId, true);
     // Move the stored expiry into the past instead of waiting 10 minutes.
-    t.hub.storage.db
-      .prepare("UPDATE confirmations SET expires_at_ms = ? WHERE id = ?")
-      .run(Date.now() - 1, confirmationId);
+    await t.exec("UPDATE confirmations SET expires_at_ms = ? WHERE id = ?", Date.now() - 1, confirmationId);
     const e = await rejects(agent.actions.invoke("request.send", params, { confirmationId }), "ConfirmationRequired");
     expect(confirmationIdOf(e)).not.toBe(confirmationId);
-    expect(sentRequests(t, intentId)).toBe(0);
+    expect(await sentRequests(t, intentId)).toBe(0);
   });
 
   it("stores an expiry of --confirmation-ttl (10 minutes by default) and tells the user when", async () => {
@@ -138,12 +136,13 @@ describe("confirmation_required (7.2 step 6)", () => {
     const confirmationId = confirmationIdOf(
       await rejects(agent.actions.invoke("request.send", params), "ConfirmationRequired"),
     )!;
-    const row = t.hub.storage.db
-      .prepare("SELECT expires_at_ms AS e FROM confirmations WHERE id = ?")
-      .get(confirmationId) as { e: number };
-    expect(row.e).toBeGreaterThanOrEqual(before + 10 * 60 * 1000);
-    expect(row.e).toBeLessThanOrEqual(Date.now() + 10 * 60 * 1000);
-    expect(Date.parse((await asked).expiresAt)).toBe(row.e);
+    const [row] = await t.query<{ e: number }>(
+      "SELECT expires_at_ms AS e FROM confirmations WHERE id = ?",
+      confirmationId,
+    );
+    expect(row!.e).toBeGreaterThanOrEqual(before + 10 * 60 * 1000);
+    expect(row!.e).toBeLessThanOrEqual(Date.now() + 10 * 60 * 1000);
+    expect(Date.parse((await asked).expiresAt)).toBe(row!.e);
   });
 
   it("applies to users and apps through the user permission of app-declared actions", async () => {

@@ -25,7 +25,7 @@ describe("the built-in families: rules, results and event recipients (7.4)", () 
       expect(created).toMatchObject({ action: "intent.create", status: "active", unchanged: false });
       const again = await owner.actions.invoke("intent.create", { text: "hike on sunday" });
       expect(again).toMatchObject({ intentId: created.intentId, unchanged: true });
-      expect(countRows(t, "user_intents", "owner_user_id = ?", owner.id)).toBe(1);
+      expect(await countRows(t, "user_intents", "owner_user_id = ?", owner.id)).toBe(1);
 
       const same = await owner.actions.invoke("intent.update", { intentId: created.intentId, text: "hike on sunday" });
       expect(same.unchanged).toBe(true);
@@ -174,7 +174,7 @@ describe("the built-in families: rules, results and event recipients (7.4)", () 
       // The same clientMessageId from the other member is another message.
       const other = await a.actions.invoke("chat.send_message", { chatId, text: "hey", clientMessageId: "m-1" });
       expect(other.messageId).not.toBe(first.messageId);
-      expect(countRows(t, "chat_messages", "chat_pk = (SELECT pk FROM chats WHERE id = ?)", chatId)).toBe(2);
+      expect(await countRows(t, "chat_messages", "chat_pk = (SELECT pk FROM chats WHERE id = ?)", chatId)).toBe(2);
 
       const expected = [
         ["connection.created", connectionId],

@@ -74,9 +74,9 @@ export const logOf = async (client: SwitchboardClient) => {
 export const methodsIn = async (client: SwitchboardClient): Promise<string[]> =>
   (await logOf(client)).map((e) => e.method);
 
-/** Count rows of a table in the hub's real SQLite file. */
-export const countRows = (t: TestHub, table: string, where = "1 = 1", ...args: unknown[]): number =>
-  (t.hub.storage.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }).n;
+/** Count rows of a table in the hub's real database. */
+export const countRows = async (t: TestHub, table: string, where = "1 = 1", ...args: unknown[]): Promise<number> =>
+  (await t.query<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args))[0]!.n;
 
 /** POST a JSON body to the hub with headers; answers status and parsed body. */
 export const post = async (t: TestHub, path: string, body: unknown, headers: Record<string, string> = {}) => {

@@ -23,7 +23,7 @@ describe("the HTTP form of actions (7.8)", () => {
       success: true,
       result: { action: "intent.create", actorUserId: user.id, status: "active", unchanged: false },
     });
-    expect(countRows(t, "user_intents", "owner_user_id = ?", user.id)).toBe(1);
+    expect(await countRows(t, "user_intents", "owner_user_id = ?", user.id)).toBe(1);
   });
 
   it("an app names the acting user in X-Actor-User-Id", async () => {

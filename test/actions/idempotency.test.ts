@@ -22,11 +22,11 @@ describe("idempotency keys (7.5, 10.15)", () => {
       { idempotencyKey: "k-1" },
     );
     expect(second).toEqual(first);
-    expect(circles(t, user.id)).toBe(1);
+    expect(await circles(t, user.id)).toBe(1);
     expect((await methodsIn(user.client)).filter((m) => m === "circle.created")).toHaveLength(1);
     // Without a key, the same call runs again.
     await user.actions.invoke("circle.create", params);
-    expect(circles(t, user.id)).toBe(2);
+    expect(await circles(t, user.id)).toBe(2);
   });
 
   it("concurrent repeats run once", async () => {
@@ -36,7 +36,7 @@ describe("idempotency keys (7.5, 10.15)", () => {
       Array.from({ length: 8 }, () => user.actions.invoke("circle.create", params, { idempotencyKey: "same" })),
     );
     expect(new Set(results.map((r) => r.circleId)).size).toBe(1);
-    expect(circles(t, user.id)).toBe(1);
+    expect(await circles(t, user.id)).toBe(1);
   });
 
   it("the same key with another action or other params is IdempotencyConflict", async () => {
@@ -47,7 +47,7 @@ describe("idempotency keys (7.5, 10.15)", () => {
       "IdempotencyConflict",
     );
     await rejects(user.actions.invoke("intent.create", { text: "a" }, { idempotencyKey: "k" }), "IdempotencyConflict");
-    expect(circles(t, user.id)).toBe(1);
+    expect(await circles(t, user.id)).toBe(1);
   });
 
   it("keys are per principal, and the stored request includes the acting user", async () => {
@@ -66,7 +66,7 @@ describe("idempotency keys (7.5, 10.15)", () => {
       app.actions.invoke("circle.create", params, { actorUserId: bob.id, idempotencyKey: "app-key" }),
       "IdempotencyConflict",
     );
-    expect(circles(t, bob.id)).toBe(1);
+    expect(await circles(t, bob.id)).toBe(1);
   });
 
   it("a failed call keeps nothing: the key may be retried, e.g. with the confirmation it asked for", async () => {
@@ -97,7 +97,7 @@ describe("idempotency keys (7.5, 10.15)", () => {
     // The repeat after success needs no confirmation: it runs nothing.
     const repeat = await agent.call("actions/invoke", { action: "request.send", params, idempotencyKey: "send-1" });
     expect(repeat).toEqual(sent);
-    expect(countRows(t, "coordination_requests", "sender_user_id = ?", owner.id)).toBe(1);
+    expect(await countRows(t, "coordination_requests", "sender_user_id = ?", owner.id)).toBe(1);
   });
 
   it("the repeat of a call whose resource changed since still returns the stored result", async () => {
@@ -112,18 +112,23 @@ describe("idempotency keys (7.5, 10.15)", () => {
     const user = await connectedUser(t);
     const before = Date.now();
     await user.actions.invoke("circle.create", { name: "ttl", kind: "group" }, { idempotencyKey: "ttl" });
-    const row = t.hub.storage.db
-      .prepare("SELECT expires_at_ms AS e, actor_user_id AS a FROM idempotency_keys WHERE principal = ? AND key = ?")
-      .get(user.id, "ttl") as { e: number; a: string };
-    expect(row.a).toBe(user.id);
-    expect(row.e).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
-    expect(row.e).toBeLessThanOrEqual(Date.now() + 24 * 3600 * 1000);
+    const [row] = await t.query<{ e: number; a: string }>(
+      "SELECT expires_at_ms AS e, actor_user_id AS a FROM idempotency_keys WHERE principal = ? AND key = ?",
+      user.id,
+      "ttl",
+    );
+    expect(row!.a).toBe(user.id);
+    expect(row!.e).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
+    expect(row!.e).toBeLessThanOrEqual(Date.now() + 24 * 3600 * 1000);
     // Once expired, the key is free: the call runs again, and may even differ.
-    t.hub.storage.db
-      .prepare("UPDATE idempotency_keys SET expires_at_ms = ? WHERE principal = ? AND key = ?")
-      .run(Date.now() - 1, user.id, "ttl");
+    await t.exec(
+      "UPDATE idempotency_keys SET expires_at_ms = ? WHERE principal = ? AND key = ?",
+      Date.now() - 1,
+      user.id,
+      "ttl",
+    );
     await user.actions.invoke("circle.create", { name: "ttl again", kind: "group" }, { idempotencyKey: "ttl" });
-    expect(circles(t, user.id)).toBe(2);
+    expect(await circles(t, user.id)).toBe(2);
   });
 
   it("keys longer than 255 characters are InvalidParams", async () => {
@@ -147,7 +152,7 @@ describe("idempotency keys (7.5, 10.15)", () => {
       { idempotencyKey: "http-1" },
     );
     expect(overSocket).toEqual(first.body.result);
-    expect(circles(t, user.id)).toBe(1);
+    expect(await circles(t, user.id)).toBe(1);
     const conflict = await post(t, "/api/actions/circle.create", { name: "other", kind: "group" }, headers);
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.data.tag).toBe("IdempotencyConflict");
@@ -175,6 +180,6 @@ describe("idempotency with --idempotency-ttl 0", () => {
     const user = await connectedUser(t);
     await user.actions.invoke("circle.create", { name: "a", kind: "group" }, { idempotencyKey: "k" });
     await user.actions.invoke("circle.create", { name: "b", kind: "group" }, { idempotencyKey: "k" });
-    expect(circles(t, user.id)).toBe(2);
+    expect(await circles(t, user.id)).toBe(2);
   });
 });

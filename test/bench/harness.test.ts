@@ -31,11 +31,11 @@ describe("the benchmark harness matches the hub", () => {
   const conns: Conn[] = [];
 
   beforeAll(async () => {
-    const storage = openSeed(db);
-    agents = seedAgents(storage, 2, "harness");
-    conv = seedConversation(storage, agents);
-    lastCursor = seedMessages(storage, conv, agents[0]!.id, 3, () => stampedText(1)).get(agents[1]!.id)!;
-    closeSeed(storage);
+    const storage = await openSeed(db);
+    agents = await seedAgents(storage, 2, "harness");
+    conv = await seedConversation(storage, agents);
+    lastCursor = (await seedMessages(storage, conv, agents[0]!.id, 3, () => stampedText(1))).get(agents[1]!.id)!;
+    await closeSeed(storage);
     t = await TestHub.start({ db });
   });
   afterAll(async () => {

@@ -34,7 +34,7 @@ describe("graceful shutdown", () => {
       expect(await Promise.all(closes)).toEqual([1001, 1001]);
       expect((await appSocket.closed).code).toBe(1001);
       await stopping;
-      expect(t.hub.storage.db.open).toBe(false);
+      expect(await t.hub.storage.ping()).toBe(false);
 
       await t.restart();
       const alice2 = await t.connect(alice.token);

@@ -8,6 +8,7 @@ import { startHub, type RunningHub } from "../../server/hub.ts";
 import { createLogger } from "../../server/logger.ts";
 import type { Agent, App, AppManifest, User } from "../../protocol/index.ts";
 import { RawSocket } from "./raw.ts";
+import { dropDatabase, freshDatabase, testEngine } from "./postgres.ts";
 
 let counter = 0;
 /** A unique, valid agent or app name. */
@@ -20,14 +21,18 @@ export interface Made<T> {
 }
 
 /**
- * A real hub on a free port over a real SQLite file in a fresh temporary
- * folder, with helpers to make principals and connect to it. `restart`
- * stops it and starts it again on the same file.
+ * A real hub on a free port over a real database: an SQLite file in a fresh
+ * temporary folder, or, when the suite runs on PostgreSQL
+ * (SWITCHBOARD_TEST_ENGINE=postgres), a fresh database of its own on the
+ * test server. Helpers make principals and connect to it. `restart` stops
+ * it and starts it again on the same database.
  */
 export class TestHub {
   readonly adminToken = `sb_admin.admin.${randomBytes(32).toString("base64url")}`;
   readonly dir = mkdtempSync(join(tmpdir(), "sb-test-"));
   readonly dbFile = join(this.dir, "hub.db");
+  /** What the hub's --db is: the SQLite file, or the URL of this hub's own PostgreSQL database. */
+  db = this.dbFile;
   hub!: RunningHub;
   private readonly clients = new Set<SwitchboardClient>();
   private readonly sockets = new Set<RawSocket>();
@@ -37,6 +42,7 @@ export class TestHub {
 
   static async start(overrides: Partial<Config> = {}): Promise<TestHub> {
     const t = new TestHub(overrides);
+    if (testEngine() === "postgres" && overrides.db === undefined) t.db = await freshDatabase();
     await t.boot();
     return t;
   }
@@ -48,7 +54,7 @@ export class TestHub {
       {
         host: "127.0.0.1",
         port: 0,
-        db: this.dbFile,
+        db: this.db,
         logLevel: process.env.SB_TEST_LOG ?? "silent",
         adminToken: this.adminToken,
         ...this.overrides,
@@ -120,6 +126,16 @@ export class TestHub {
     return { id: user.id, token, record: user };
   }
 
+  /** Rows of a query on the hub's database, on either engine (`?` placeholders). */
+  query<R = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<R[]> {
+    return this.hub.storage.sql.prepare<unknown[], R>(text).all(...params);
+  }
+
+  /** Run a statement on the hub's database; resolves to the rows it changed. */
+  exec(text: string, ...params: unknown[]): Promise<number> {
+    return this.hub.storage.sql.prepare(text).run(...params);
+  }
+
   /** An agent, connected. */
   async connectedAgent(params: Parameters<TestHub["agent"]>[0] = {}) {
     const made = await this.agent(params);
@@ -143,6 +159,7 @@ export class TestHub {
   async stop(): Promise<void> {
     await this.closeClients();
     await this.hub.close();
+    if (this.db !== this.dbFile && this.overrides.db === undefined) await dropDatabase(this.db);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -32,7 +32,7 @@ describe("the schedule-meeting example", () => {
       proposal!.message.senderId,
     ]);
 
-    const retracted = t.hub.storage.messages.get(retractedId)!.message;
+    const retracted = (await t.hub.storage.messages.get(retractedId))!.message;
     expect(retracted.parts).toEqual([]);
     expect(retracted.retractedAt).toBeDefined();
     expect(lines.at(-1)).toBe(`bob   <- message/retracted ${retractedId}`);

@@ -55,7 +55,7 @@ describe("authorization matrix: every method × every principal type", () => {
   });
 
   it("over the socket: callers outside a method's callers are refused before params are read; callers inside reach its params", async () => {
-    const before = fingerprint(t.hub.storage.db);
+    const before = await fingerprint(t.hub.storage);
     const rows: string[] = [];
     for (const m of discovered) {
       for (const caller of CALLERS) {
@@ -67,11 +67,11 @@ describe("authorization matrix: every method × every principal type", () => {
       }
     }
     expect(rows).toEqual([]);
-    expect(fingerprint(t.hub.storage.db)).toBe(before);
+    expect(await fingerprint(t.hub.storage)).toBe(before);
   });
 
   it("over POST /rpc: the same matrix, and socket-only methods are MethodNotFound for everyone", async () => {
-    const before = fingerprint(t.hub.storage.db);
+    const before = await fingerprint(t.hub.storage);
     const rows: string[] = [];
     for (const m of discovered) {
       for (const caller of CALLERS) {
@@ -82,7 +82,7 @@ describe("authorization matrix: every method × every principal type", () => {
       }
     }
     expect(rows).toEqual([]);
-    expect(fingerprint(t.hub.storage.db)).toBe(before);
+    expect(await fingerprint(t.hub.storage)).toBe(before);
   });
 
   it("a method name outside the registry is MethodNotFound for every principal type, never Unauthorized", async () => {

@@ -105,7 +105,7 @@ describe("tenant isolation: no principal sees or touches another tenant's tasks,
   });
 
   it("refuses or empties every cross-tenant probe, in both directions, with no state change and no notification", async () => {
-    const before = fingerprint(t.hub.storage.db);
+    const before = await fingerprint(t.hub.storage);
     const problems: string[] = [];
     for (const [victim, attacker] of [
       [a, b],
@@ -114,7 +114,7 @@ describe("tenant isolation: no principal sees or touches another tenant's tasks,
       for (const probe of ISOLATION_PROBES) problems.push(...(await runProbe(t, probe, victim, attacker)));
     }
     expect(problems).toEqual([]);
-    expect(fingerprint(t.hub.storage.db)).toBe(before);
+    expect(await fingerprint(t.hub.storage)).toBe(before);
     await settle();
     for (const [client, log] of received) expect(log, `notifications to ${client.principal?.type}`).toEqual([]);
   });

@@ -40,7 +40,7 @@ describe("switchboard app create --webhook, app webhook set|get|resume", () => {
 
   it("creates an app with a webhook, prints its secret once, and the hub delivers to it signed with that secret", async () => {
     const env = { SWITCHBOARD_SECRET_KEY: key };
-    const refused = await cli(env, "app", "create", "hooked", "--db", t.dbFile, "--webhook", r.url);
+    const refused = await cli(env, "app", "create", "hooked", "--db", t.db, "--webhook", r.url);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("must be an https:// URL");
 
@@ -50,7 +50,7 @@ describe("switchboard app create --webhook, app webhook set|get|resume", () => {
       "create",
       "hooked",
       "--db",
-      t.dbFile,
+      t.db,
       "--scopes",
       "actions.invoke",
       "--capabilities",
@@ -65,7 +65,7 @@ describe("switchboard app create --webhook, app webhook set|get|resume", () => {
     expect(made.secret).toMatch(/^whsec_/);
     expect(made.webhook).toMatchObject({ url: r.url, status: "active" });
 
-    const got = await cli(env, "app", "webhook", "get", "hooked", "--db", t.dbFile, "--json");
+    const got = await cli(env, "app", "webhook", "get", "hooked", "--db", t.db, "--json");
     expect(JSON.parse(got.stdout)).toEqual({ webhook: made.webhook });
 
     // The running hub finds webhooks set from the command line at its next poll, or at start.
@@ -84,14 +84,14 @@ describe("switchboard app create --webhook, app webhook set|get|resume", () => {
       r.url,
       "--webhook-allow-private",
       "--db",
-      t.dbFile,
+      t.db,
       "--json",
     );
     expect(JSON.parse(rotated.stdout).secret).not.toBe(made.secret);
-    const resumed = await cli(env, "app", "webhook", "resume", "hooked", "--db", t.dbFile, "--json");
+    const resumed = await cli(env, "app", "webhook", "resume", "hooked", "--db", t.db, "--json");
     expect(JSON.parse(resumed.stdout).webhook).toMatchObject({ status: "active" });
     expect((await rpc(t, made.token, "app/webhook/get")).result.webhook).toMatchObject({ url: r.url });
-    const missing = await cli(env, "app", "webhook", "get", "no-such-app", "--db", t.dbFile);
+    const missing = await cli(env, "app", "webhook", "get", "no-such-app", "--db", t.db);
     expect(missing.code).toBe(1);
   }, 60_000);
 

@@ -113,11 +113,9 @@ describe("webhooks: secrets at rest (--secret-key)", () => {
     try {
       const app = await webhookApp(t, r.url);
       const raw = app.secret.slice("whsec_".length);
-      const stored = t.hub.storage.db.prepare("SELECT secret FROM webhooks WHERE app_id = ?").get(app.id) as {
-        secret: string;
-      };
-      expect(stored.secret).toMatch(/^aes256gcm:/);
-      expect(stored.secret).not.toContain(raw);
+      const [stored] = await t.query<{ secret: string }>("SELECT secret FROM webhooks WHERE app_id = ?", app.id);
+      expect(stored!.secret).toMatch(/^aes256gcm:/);
+      expect(stored!.secret).not.toContain(raw);
       await t.restart();
       // The database file (WAL included) holds no trace of the secret: a dump alone cannot sign.
       for (const file of [t.dbFile, `${t.dbFile}-wal`]) {

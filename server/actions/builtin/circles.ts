@@ -2,8 +2,8 @@ import { ActionEvents, BuiltinActions } from "../../../protocol/index.ts";
 import { newId, nowIso, type CircleRecord } from "../../../storage/index.ts";
 import { conflict, forbidden, implementAction, notFound, requireUsers, type FamilyContext } from "./define.ts";
 
-const circleOf = (ctx: FamilyContext, circleId: string): CircleRecord =>
-  ctx.storage.actions.circles.get(circleId) ?? notFound(ctx.raise, "circle", circleId);
+const circleOf = async (ctx: FamilyContext, circleId: string): Promise<CircleRecord> =>
+  (await ctx.storage.actions.circles.get(circleId)) ?? notFound(ctx.raise, "circle", circleId);
 
 /** Acting on someone else's membership is the owner's right. */
 const requireOwner = (ctx: FamilyContext, rec: CircleRecord, verb: string): void => {
@@ -18,9 +18,9 @@ const requireOwner = (ctx: FamilyContext, rec: CircleRecord, verb: string): void
 
 export const circleActions = [
   implementAction(BuiltinActions.CircleCreate, {
-    check: () => undefined,
-    run: ({ storage, actor }, tx, p) => {
-      const { circle } = storage.actions.circles.insert({
+    check: async () => undefined,
+    run: async ({ storage, actor }, tx, p) => {
+      const { circle } = await storage.actions.circles.insert({
         id: newId("circle"),
         name: p.name,
         kind: p.kind,
@@ -28,31 +28,31 @@ export const circleActions = [
         ownerUserId: actor.userId,
         at: nowIso(),
       });
-      tx.event(ActionEvents.CircleCreated, [], { type: "circle", id: circle.id }, { circle });
+      await tx.event(ActionEvents.CircleCreated, [], { type: "circle", id: circle.id }, { circle });
       return { circleId: circle.id };
     },
   }),
 
   implementAction(BuiltinActions.CircleJoin, {
-    check: (ctx, p) => {
-      const rec = circleOf(ctx, p.circleId);
+    check: async (ctx, p) => {
+      const rec = await circleOf(ctx, p.circleId);
       const userId = p.userId ?? ctx.actor.userId;
       if (userId !== ctx.actor.userId) {
         requireOwner(ctx, rec, "add");
-        requireUsers(ctx, [userId]);
+        await requireUsers(ctx, [userId]);
       }
-      if (ctx.storage.actions.circles.isMember(rec.pk, userId)) {
+      if (await ctx.storage.actions.circles.isMember(rec.pk, userId)) {
         conflict(ctx.raise, "already_member", `User ${userId} is already a member of this circle.`);
       }
       return { rec, userId };
     },
-    run: ({ storage }, tx, _p, { rec, userId }) => {
+    run: async ({ storage }, tx, _p, { rec, userId }) => {
       const circles = storage.actions.circles;
-      circles.join(rec.pk, userId, nowIso());
-      const { circle } = circles.byPk(rec.pk);
-      tx.event(
+      await circles.join(rec.pk, userId, nowIso());
+      const { circle } = await circles.byPk(rec.pk);
+      await tx.event(
         ActionEvents.CircleJoined,
-        [...circles.members(rec.pk), circle.ownerUserId],
+        [...(await circles.members(rec.pk)), circle.ownerUserId],
         { type: "circle", id: circle.id },
         { circle, userId },
       );
@@ -61,29 +61,29 @@ export const circleActions = [
   }),
 
   implementAction(BuiltinActions.CircleLeave, {
-    check: (ctx, p) => {
-      const rec = circleOf(ctx, p.circleId);
+    check: async (ctx, p) => {
+      const rec = await circleOf(ctx, p.circleId);
       const circles = ctx.storage.actions.circles;
       const userId = p.userId ?? ctx.actor.userId;
       if (userId === ctx.actor.userId) {
-        if (!circles.isMember(rec.pk, userId)) {
+        if (!(await circles.isMember(rec.pk, userId))) {
           forbidden(ctx.raise, "membership_mismatch", "You are not a member of this circle.");
         }
       } else {
         requireOwner(ctx, rec, "remove");
-        requireUsers(ctx, [userId]);
-        if (!circles.isMember(rec.pk, userId)) {
+        await requireUsers(ctx, [userId]);
+        if (!(await circles.isMember(rec.pk, userId))) {
           conflict(ctx.raise, "not_member", `User ${userId} is not a member of this circle.`);
         }
       }
       return { rec, userId };
     },
-    run: ({ storage }, tx, _p, { rec, userId }) => {
+    run: async ({ storage }, tx, _p, { rec, userId }) => {
       const circles = storage.actions.circles;
-      const before = circles.members(rec.pk);
-      circles.leave(rec.pk, userId);
-      const { circle } = circles.byPk(rec.pk);
-      tx.event(
+      const before = await circles.members(rec.pk);
+      await circles.leave(rec.pk, userId);
+      const { circle } = await circles.byPk(rec.pk);
+      await tx.event(
         ActionEvents.CircleLeft,
         [...before, circle.ownerUserId],
         { type: "circle", id: circle.id },

@@ -20,19 +20,19 @@ export interface FamilyContext {
  * transaction; `run` does the write and logs the event.
  */
 export interface BuiltinBehaviour<D extends AnyBuiltinAction, L> {
-  check(ctx: FamilyContext, params: Schema.Schema.Type<D["params"]>): L;
+  check(ctx: FamilyContext, params: Schema.Schema.Type<D["params"]>): Promise<L>;
   run(
     ctx: FamilyContext,
     tx: EventTx,
     params: Schema.Schema.Type<D["params"]>,
     loaded: L,
-  ): Omit<Schema.Schema.Type<D["result"]>, "action" | "actorUserId">;
+  ): Promise<Omit<Schema.Schema.Type<D["result"]>, "action" | "actorUserId">>;
 }
 
 export interface BuiltinImplementation {
   readonly def: AnyBuiltinAction;
-  check(ctx: FamilyContext, params: unknown): unknown;
-  run(ctx: FamilyContext, tx: EventTx, params: unknown, loaded: unknown): Record<string, unknown>;
+  check(ctx: FamilyContext, params: unknown): Promise<unknown>;
+  run(ctx: FamilyContext, tx: EventTx, params: unknown, loaded: unknown): Promise<Record<string, unknown>>;
 }
 
 /** Every result carries the action and the user it acted for (7.4). */
@@ -42,10 +42,10 @@ export const implementAction = <D extends AnyBuiltinAction, L>(
 ): BuiltinImplementation => ({
   def,
   check: (ctx, params) => behaviour.check(ctx, params as never),
-  run: (ctx, tx, params, loaded) => ({
+  run: async (ctx, tx, params, loaded) => ({
     action: def.id,
     actorUserId: ctx.actor.userId,
-    ...(behaviour.run(ctx, tx, params as never, loaded as L) as object),
+    ...((await behaviour.run(ctx, tx, params as never, loaded as L)) as object),
   }),
 });
 
@@ -62,8 +62,9 @@ export const notFound = (raise: Raise<"NotFound">, what: string, id: string): ne
   raise("NotFound", {}, `No ${what} has id ${id}; check the id.`);
 
 /** Users that exist, else UserNotFound naming the others. */
-export const requireUsers = (ctx: FamilyContext, userIds: ReadonlyArray<string>): void => {
-  const missing = userIds.filter((id) => !ctx.storage.users.get(id));
+export const requireUsers = async (ctx: FamilyContext, userIds: ReadonlyArray<string>): Promise<void> => {
+  const missing: string[] = [];
+  for (const id of userIds) if (!(await ctx.storage.users.get(id))) missing.push(id);
   if (missing.length > 0) ctx.raise("UserNotFound", {}, `No user has id ${missing.join(", ")}.`);
 };
 

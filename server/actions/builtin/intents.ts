@@ -3,8 +3,8 @@ import { newId, nowIso, type UserIntentRecord } from "../../../storage/index.ts"
 import { conflict, forbidden, implementAction, notFound, type FamilyContext } from "./define.ts";
 
 /** An intent the actor owns and that is still active. */
-const ownActiveIntent = (ctx: FamilyContext, intentId: string, verb: string): UserIntentRecord => {
-  const rec = ctx.storage.actions.userIntents.get(intentId) ?? notFound(ctx.raise, "intent", intentId);
+const ownActiveIntent = async (ctx: FamilyContext, intentId: string, verb: string): Promise<UserIntentRecord> => {
+  const rec = (await ctx.storage.actions.userIntents.get(intentId)) ?? notFound(ctx.raise, "intent", intentId);
   if (rec.intent.ownerUserId !== ctx.actor.userId) {
     forbidden(ctx.raise, "ownership_mismatch", `Only the intent's owner may ${verb} it; act for its owner instead.`);
   }
@@ -16,44 +16,44 @@ const ownActiveIntent = (ctx: FamilyContext, intentId: string, verb: string): Us
 
 export const intentActions = [
   implementAction(BuiltinActions.IntentCreate, {
-    check: () => undefined,
-    run: ({ storage, actor }, tx, p) => {
+    check: async () => undefined,
+    run: async ({ storage, actor }, tx, p) => {
       const intents = storage.actions.userIntents;
-      const same = intents.findActiveSame(actor.userId, p.text, p.framing);
+      const same = await intents.findActiveSame(actor.userId, p.text, p.framing);
       if (same) return { intentId: same.intent.id, status: same.intent.status, unchanged: true };
-      const rec = intents.insert({
+      const rec = await intents.insert({
         id: newId("intent"),
         ownerUserId: actor.userId,
         text: p.text,
         framing: p.framing,
         at: nowIso(),
       });
-      tx.event(ActionEvents.IntentCreated, [], { type: "intent", id: rec.intent.id }, { intent: rec.intent });
+      await tx.event(ActionEvents.IntentCreated, [], { type: "intent", id: rec.intent.id }, { intent: rec.intent });
       return { intentId: rec.intent.id, status: rec.intent.status, unchanged: false };
     },
   }),
 
   implementAction(BuiltinActions.IntentUpdate, {
     check: (ctx, p) => ownActiveIntent(ctx, p.intentId, "update"),
-    run: ({ storage }, tx, p, rec) => {
+    run: async ({ storage }, tx, p, rec) => {
       const text = p.text ?? rec.intent.text;
       const framing = p.framing ?? rec.intent.framing;
       if (text === rec.intent.text && framing === rec.intent.framing) {
         return { intentId: rec.intent.id, status: rec.intent.status, unchanged: true };
       }
-      const updated = storage.actions.userIntents.update(rec.pk, text, framing, nowIso());
-      tx.event(ActionEvents.IntentUpdated, [], { type: "intent", id: rec.intent.id }, { intent: updated.intent });
+      const updated = await storage.actions.userIntents.update(rec.pk, text, framing, nowIso());
+      await tx.event(ActionEvents.IntentUpdated, [], { type: "intent", id: rec.intent.id }, { intent: updated.intent });
       return { intentId: updated.intent.id, status: updated.intent.status, unchanged: false };
     },
   }),
 
   implementAction(BuiltinActions.IntentCancel, {
     check: (ctx, p) => ownActiveIntent(ctx, p.intentId, "cancel"),
-    run: ({ storage }, tx, _p, rec) => {
+    run: async ({ storage }, tx, _p, rec) => {
       const at = nowIso();
-      const cancelled = storage.actions.requests.cancelPendingOf(rec.pk, at);
-      const intent = storage.actions.userIntents.cancel(rec.pk, at).intent;
-      tx.event(
+      const cancelled = await storage.actions.requests.cancelPendingOf(rec.pk, at);
+      const intent = (await storage.actions.userIntents.cancel(rec.pk, at)).intent;
+      await tx.event(
         ActionEvents.IntentCancelled,
         cancelled.map((r) => r.recipientUserId),
         { type: "intent", id: intent.id },

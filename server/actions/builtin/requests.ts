@@ -3,8 +3,8 @@ import { newId, nowIso } from "../../../storage/index.ts";
 import { conflict, forbidden, implementAction, notFound, requireUsers, type FamilyContext } from "./define.ts";
 
 /** A request addressed to the actor that still waits for an answer. */
-const receivedPending = (ctx: FamilyContext, requestId: string, verb: string): CoordinationRequest => {
-  const request = ctx.storage.actions.requests.get(requestId) ?? notFound(ctx.raise, "request", requestId);
+const receivedPending = async (ctx: FamilyContext, requestId: string, verb: string): Promise<CoordinationRequest> => {
+  const request = (await ctx.storage.actions.requests.get(requestId)) ?? notFound(ctx.raise, "request", requestId);
   if (request.recipientUserId !== ctx.actor.userId) {
     forbidden(ctx.raise, "ownership_mismatch", `Only the request's recipient may ${verb} it.`);
   }
@@ -23,11 +23,14 @@ const answerAction = (
 ) =>
   implementAction(def, {
     check: (ctx, p) => receivedPending(ctx, p.requestId, verb),
-    run: (ctx, tx, _p, request) => {
+    run: async (ctx, tx, _p, request) => {
       const answered =
-        ctx.storage.actions.requests.answer(request.id, verb === "accept" ? "accepted" : "rejected", nowIso()) ??
-        conflict(ctx.raise, "not_pending", "The request was answered meanwhile.");
-      tx.event(
+        (await ctx.storage.actions.requests.answer(
+          request.id,
+          verb === "accept" ? "accepted" : "rejected",
+          nowIso(),
+        )) ?? conflict(ctx.raise, "not_pending", "The request was answered meanwhile.");
+      await tx.event(
         verb === "accept" ? ActionEvents.RequestAccepted : ActionEvents.RequestRejected,
         people(answered),
         { type: "request", id: answered.id },
@@ -39,8 +42,8 @@ const answerAction = (
 
 export const requestActions = [
   implementAction(BuiltinActions.RequestSend, {
-    check: (ctx, p) => {
-      const rec = ctx.storage.actions.userIntents.get(p.intentId) ?? notFound(ctx.raise, "intent", p.intentId);
+    check: async (ctx, p) => {
+      const rec = (await ctx.storage.actions.userIntents.get(p.intentId)) ?? notFound(ctx.raise, "intent", p.intentId);
       if (rec.intent.ownerUserId !== ctx.actor.userId) {
         forbidden(ctx.raise, "ownership_mismatch", "Only the intent's owner may send requests for it.");
       }
@@ -51,14 +54,14 @@ export const requestActions = [
           ],
         });
       }
-      requireUsers(ctx, [p.recipientUserId]);
+      await requireUsers(ctx, [p.recipientUserId]);
       if (rec.intent.status === "cancelled") {
         conflict(ctx.raise, "intent_cancelled", "The intent is cancelled; create a new intent to send requests.");
       }
       return rec;
     },
-    run: ({ storage, actor }, tx, p, rec) => {
-      const request = storage.actions.requests.insert({
+    run: async ({ storage, actor }, tx, p, rec) => {
+      const request = await storage.actions.requests.insert({
         id: newId("request"),
         intentPk: rec.pk,
         senderUserId: actor.userId,
@@ -66,7 +69,7 @@ export const requestActions = [
         note: p.note,
         at: nowIso(),
       });
-      tx.event(ActionEvents.RequestSent, people(request), { type: "request", id: request.id }, { request });
+      await tx.event(ActionEvents.RequestSent, people(request), { type: "request", id: request.id }, { request });
       return { requestId: request.id, status: request.status };
     },
   }),

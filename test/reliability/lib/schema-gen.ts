@@ -38,6 +38,12 @@ export class SchemaGen {
   }
 
   resolve(schema: Js): Js {
+    // The document writes a $ref with bounds beside it as allOf: [{$ref}] beside them (draft-07 ignores $ref's siblings).
+    const allOf = schema.allOf as Js[] | undefined;
+    if (Array.isArray(allOf) && allOf.length === 1 && typeof allOf[0]!.$ref === "string") {
+      const { allOf: _allOf, ...rest } = schema;
+      schema = { ...rest, $ref: allOf[0]!.$ref };
+    }
     if (typeof schema.$ref !== "string") return schema;
     const cached = this.resolved.get(schema);
     if (cached) return cached;
@@ -280,7 +286,8 @@ export class SchemaGen {
         set("unknown field", (cur) => withKey(cur, "zzUnknownField", 1));
         set("unknown __proto__ field", (cur) => withKey(cur, "__proto__", { polluted: "yes" }));
         set("unknown constructor field", (cur) => withKey(cur, "constructor", { prototype: { polluted: "yes" } }));
-        set("array for object", () => []);
+        // At the root, an empty array means "no params" (issue 9): break it with one that is not empty.
+        set("array for object", () => (path.length === 0 ? [{}] : []));
         set("string for object", () => "{}");
         for (const r of (s.required ?? []) as string[]) set(`missing ${r}`, (cur) => without(cur, r));
         for (const [k, ps] of Object.entries((s.properties ?? {}) as Record<string, Js>)) {

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import Database from "better-sqlite3";
+import type { Storage } from "../../../storage/index.ts";
+import type { Sql } from "../../../storage/sql.ts";
 
 type Db = Database.Database;
 
@@ -8,7 +10,32 @@ type Db = Database.Database;
  * fingerprints mean that nothing was stored, changed or deleted in between.
  * This is how the tests show that a rejected call changed no state.
  */
-export const fingerprint = (db: Db, options: { liveEventsOnly?: boolean } = {}): string => {
+export const fingerprint = async (storage: Storage, options: { liveEventsOnly?: boolean } = {}): Promise<string> =>
+  storage.db ? fingerprintSqlite(storage.db, options) : fingerprintSql(storage.sql, options);
+
+/** The same over any engine: rows are sorted, since PostgreSQL keeps no order a plain SELECT would repeat. */
+const fingerprintSql = async (sql: Sql, options: { liveEventsOnly?: boolean }): Promise<string> => {
+  const h = createHash("sha256");
+  const tables = await sql
+    .prepare<[], { name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+    )
+    .all();
+  for (const { name: table } of tables) {
+    h.update(`\u0000${table}\u0000`);
+    const query =
+      options.liveEventsOnly && table === "events"
+        ? `SELECT * FROM events WHERE id IN (SELECT event_id FROM event_recipients)`
+        : `SELECT * FROM "${table}"`;
+    const rows = (await sql.prepare<[], Record<string, unknown>>(query).all()).map((row) =>
+      JSON.stringify(Object.values(row), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString("hex") : v)),
+    );
+    for (const row of rows.sort()) h.update(`${row}\n`);
+  }
+  return h.digest("hex");
+};
+
+const fingerprintSqlite = (db: Db, options: { liveEventsOnly?: boolean }): string => {
   const h = createHash("sha256");
   const tables = db
     .prepare<[], string>(

@@ -1,0 +1,245 @@
+import type postgres from "postgres";
+import type { Emitted, EventFeed, EventLog, LoggedEvent, LogPosition } from "../events.ts";
+import { toDollarParams, type PostgresSql } from "../sql.ts";
+
+/** How many ordinals one transaction has for its event-log rows: cursor = (transaction id << 20) + ordinal. */
+const ORDINAL_BITS = 20;
+const MAX_ORDINALS = 2 ** ORDINAL_BITS;
+
+/**
+ * Below this cursor every transaction has finished: it is the oldest
+ * transaction still running (or the next to start), shifted like a cursor.
+ * No event can appear below it any more, so readers stop there.
+ */
+const FINAL = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint << ${ORDINAL_BITS})`;
+
+export interface FeedOptions {
+  /** How often to read the log when no doorbell rang: the bound on delay after a lost notification. */
+  readonly pollMs: number;
+  /** Called when a read of the log fails (the database is unreachable); the feed keeps trying. */
+  readonly onError: (err: unknown) => void;
+}
+
+/**
+ * The event log on PostgreSQL (see migrations/postgres/001_core.sql for how
+ * cursors are made). Appends give no cursors: they are final only once every
+ * older transaction has finished, so committed events reach the fan-out
+ * through `feed`, which every node runs.
+ */
+export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): EventLog => {
+  const append = sql.prepare<[string, string, number, number, string[]]>(
+    `WITH e AS (INSERT INTO events (method, params, created_at) VALUES (?, ?, ?) RETURNING id)
+     INSERT INTO event_recipients (cursor, principal, event_id)
+     SELECT (pg_current_xact_id()::text::bigint << ${ORDINAL_BITS}) + ? + r.ord - 1, r.principal, e.id
+     FROM e, unnest(CAST(? AS text[])) WITH ORDINALITY AS r(principal, ord)`,
+  );
+  const after = sql.prepare<[string, number, number], LoggedEvent>(
+    `SELECT r.cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+     WHERE r.principal = ? AND r.cursor > ? AND r.cursor < ${FINAL} ORDER BY r.cursor LIMIT ?`,
+  );
+  const position = sql.prepare<
+    [string, string],
+    { newest: number | null; oldest: number | null; floor: number | null }
+  >(
+    `SELECT (SELECT max(cursor) FROM event_recipients WHERE principal = ? AND cursor < ${FINAL}) AS newest,
+            (SELECT min(cursor) FROM event_recipients WHERE principal = p.principal) AS oldest,
+            (SELECT deleted_through FROM event_floors WHERE principal = p.principal) AS floor
+     FROM (SELECT CAST(? AS text) AS principal) p`,
+  );
+  // Entries a webhook has not delivered yet are held (section 12: nothing leaves the log): neither
+  // acknowledgement nor retention drops an app's entries past its webhook's delivered cursor.
+  const notHeld = (r: string) =>
+    `NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.app_id = ${r}.principal AND ${r}.cursor > w.delivered_through)`;
+  const heldAfter = sql.prepare<[string], { delivered_through: number }>(
+    "SELECT delivered_through FROM webhooks WHERE app_id = ?",
+  );
+  const newestUpTo = sql.prepare<[string, number], { id: number | null }>(
+    `SELECT max(cursor) AS id FROM event_recipients WHERE principal = ? AND cursor <= ? AND cursor < ${FINAL}`,
+  );
+  const deleteUpTo = sql.prepare<[string, number]>("DELETE FROM event_recipients WHERE principal = ? AND cursor <= ?");
+  const raiseFloor = sql.prepare<[string, number]>(
+    `INSERT INTO event_floors (principal, deleted_through) VALUES (?, ?)
+     ON CONFLICT (principal) DO UPDATE SET deleted_through = greatest(event_floors.deleted_through, excluded.deleted_through)`,
+  );
+  const expiredBoundary = sql.prepare<[number, number], { id: number | null }>(
+    `SELECT max(r.cursor) AS id
+     FROM (SELECT cursor, event_id FROM event_recipients r WHERE r.cursor < ${FINAL} AND ${notHeld("r")}
+           ORDER BY cursor LIMIT ?) r
+     JOIN events e ON e.id = r.event_id WHERE e.created_at < ?`,
+  );
+  const floorsThrough = sql.prepare<[number], { principal: string; id: number }>(
+    `SELECT principal, max(cursor) AS id FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}
+     GROUP BY principal`,
+  );
+  const deleteThrough = sql.prepare<[number]>(
+    `DELETE FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}`,
+  );
+  const deleteUnreferenced = sql.prepare<[number]>(
+    `DELETE FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM event_recipients r WHERE r.event_id = e.id)`,
+  );
+
+  const positionOf = async (principal: string): Promise<LogPosition> => {
+    const r = (await position.get(principal, principal))!;
+    const floor = r.floor ?? 0;
+    return { newest: r.newest ?? floor, floor, oldest: r.oldest ?? undefined };
+  };
+
+  return {
+    async append(method, paramsJson, recipients, nowMs) {
+      const tx = sql.transactionOf();
+      if (!tx) throw new Error("events.append runs inside a transaction");
+      if (tx.ordinal + recipients.length > MAX_ORDINALS) {
+        throw new Error(`one transaction may log at most ${MAX_ORDINALS} event entries`);
+      }
+      await append.run(method, paramsJson, nowMs, tx.ordinal, [...recipients]);
+      tx.ordinal += recipients.length;
+      return undefined;
+    },
+    after: (principal, cursor, limit) => after.all(principal, cursor, limit),
+    current: async (principal) => (await positionOf(principal)).newest,
+    position: positionOf,
+    async ack(principal, cursor) {
+      const held = (await heldAfter.get(principal))?.delivered_through;
+      const top = (await newestUpTo.get(principal, held === undefined ? cursor : Math.min(cursor, held)))?.id;
+      if (top === null || top === undefined) return;
+      await deleteUpTo.run(principal, top);
+      await raiseFloor.run(principal, top);
+    },
+    async expire(cutoffMs, batch) {
+      const boundary = (await expiredBoundary.get(batch, cutoffMs))?.id;
+      let dropped = 0;
+      if (boundary !== null && boundary !== undefined) {
+        for (const f of await floorsThrough.all(boundary)) await raiseFloor.run(f.principal, f.id);
+        dropped = await deleteThrough.run(boundary);
+      }
+      await deleteUnreferenced.run(cutoffMs);
+      return dropped;
+    },
+    feed: new PostgresFeed(sql.pool, feedOptions),
+  };
+};
+
+interface FeedRow {
+  cursor: number;
+  principal: string;
+  event_id: number;
+  method: string;
+  params: string;
+}
+
+const FEED_PAGE = 5000;
+/** When a read stopped below events that were not final yet, look again this soon. */
+const RETRY_SOON_MS = 5;
+
+/**
+ * Every node reads the committed log in cursor order and hands it to its
+ * fan-out. A `LISTEN` on the doorbell channel makes it read at once; a poll
+ * makes a lost notification cost delay, never an event. It starts from the
+ * log's end: what was committed before, a client gets by resuming.
+ */
+class PostgresFeed implements EventFeed {
+  private watermark: number | undefined;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private listener: ((events: ReadonlyArray<Emitted>) => void) | undefined;
+  private readonly read: string;
+  private readonly pending: string;
+  private readonly start0: string;
+
+  constructor(
+    private readonly pool: postgres.Sql,
+    private readonly options: FeedOptions,
+  ) {
+    this.read = toDollarParams(
+      `SELECT r.cursor, r.principal, r.event_id, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
+       WHERE r.cursor > ? AND r.cursor < ${FINAL} ORDER BY r.cursor LIMIT ${FEED_PAGE}`,
+    );
+    this.pending = toDollarParams(`SELECT EXISTS (SELECT 1 FROM event_recipients WHERE cursor >= ${FINAL}) AS more`);
+    this.start0 = `SELECT ${FINAL} - 1 AS cursor`;
+  }
+
+  start(listener: (events: ReadonlyArray<Emitted>) => void): void {
+    this.listener = listener;
+    void this.pool
+      .listen("switchboard_events", () => this.ring())
+      .then(
+        (l) => {
+          this.unlisten = l.unlisten;
+          this.ring();
+        },
+        (err: unknown) => this.options.onError(err),
+      );
+    this.timer = setInterval(() => this.ring(), this.options.pollMs);
+    this.timer.unref();
+    this.ring();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    clearTimeout(this.soon);
+    await this.unlisten?.().catch(() => undefined);
+  }
+
+  private ring(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.drain().finally(() => {
+      this.running = false;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.ring();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      if (this.watermark === undefined) {
+        const [row] = await this.pool.unsafe<Array<{ cursor: number }>>(this.start0);
+        this.watermark = row!.cursor;
+      }
+      for (;;) {
+        const rows: FeedRow[] = await this.pool.unsafe<FeedRow[]>(this.read, [this.watermark!], { prepare: true });
+        if (rows.length > 0) {
+          this.watermark = rows[rows.length - 1]!.cursor;
+          this.listener?.(group(rows));
+        }
+        if (rows.length < FEED_PAGE) break;
+      }
+      // Committed events above the bound wait for an older transaction: look again soon, not at the next poll.
+      const [p] = await this.pool.unsafe<Array<{ more: boolean }>>(this.pending, [], { prepare: true });
+      if (p?.more && !this.stopped) {
+        clearTimeout(this.soon);
+        this.soon = setTimeout(() => this.ring(), RETRY_SOON_MS);
+      }
+    } catch (err) {
+      this.options.onError(err);
+    }
+  }
+}
+
+/** Consecutive rows of one event become one Emitted, as the fan-out takes them. */
+const group = (rows: ReadonlyArray<FeedRow>): Emitted[] => {
+  const out: Emitted[] = [];
+  let current: { method: string; paramsJson: string; recipients: string[]; cursors: number[] } | undefined;
+  let eventId = -1;
+  for (const r of rows) {
+    if (!current || r.event_id !== eventId) {
+      current = { method: r.method, paramsJson: r.params, recipients: [], cursors: [] };
+      eventId = r.event_id;
+      out.push(current);
+    }
+    current.recipients.push(r.principal);
+    current.cursors.push(r.cursor);
+  }
+  return out;
+};

@@ -1,0 +1,111 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type BetterSqlite3 from "better-sqlite3";
+import type postgres from "postgres";
+
+export type Engine = "sqlite" | "postgres";
+
+/**
+ * One statement, prepared once, run on whichever engine the storage was
+ * opened on. Every method is asynchronous because PostgreSQL is; on SQLite
+ * the promise is already settled when it is returned, so awaiting it costs a
+ * microtask and nothing else runs in between.
+ */
+export interface Statement<P extends unknown[], R> {
+  /** The first row, or undefined. */
+  get(...params: P): Promise<R | undefined>;
+  all(...params: P): Promise<R[]>;
+  /** For statements that return no rows: how many rows it changed. */
+  run(...params: P): Promise<number>;
+}
+
+/**
+ * The SQL the storage modules are written against: `?` placeholders (turned
+ * into `$n` for PostgreSQL), and the small set of differences between the two
+ * dialects spelled out where they occur (`engine`). Integers come back as
+ * numbers on both engines.
+ */
+export interface Sql {
+  readonly engine: Engine;
+  prepare<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R>;
+  /** True while the caller runs inside a transaction of this storage. */
+  inTransaction(): boolean;
+}
+
+export const sqliteSql = (db: BetterSqlite3.Database): Sql => ({
+  engine: "sqlite",
+  prepare<P extends unknown[], R>(text: string): Statement<P, R> {
+    const stmt = db.prepare<unknown[], R>(text);
+    if (!stmt.reader) {
+      return {
+        get: () => Promise.reject(new Error(`not a query: ${text}`)),
+        all: () => Promise.reject(new Error(`not a query: ${text}`)),
+        run: (...params) => Promise.resolve(stmt.run(...params).changes),
+      };
+    }
+    return {
+      get: (...params) => Promise.resolve(stmt.get(...params)),
+      all: (...params) => Promise.resolve(stmt.all(...params)),
+      run: (...params) => Promise.resolve(stmt.run(...params).changes),
+    };
+  },
+  inTransaction: () => db.inTransaction,
+});
+
+/** `?` placeholders as PostgreSQL's `$1, $2, …`; the storage's SQL has no `?` inside string literals. */
+export const toDollarParams = (text: string): string => {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+};
+
+/**
+ * PostgreSQL through postgres.js. A transaction's connection is found through
+ * AsyncLocalStorage, so the same storage functions run inside a transaction
+ * (on its connection) or outside (on any pooled one) without passing a handle.
+ */
+export class PostgresSql implements Sql {
+  readonly engine = "postgres" as const;
+  private readonly current = new AsyncLocalStorage<PostgresTransaction>();
+
+  constructor(readonly pool: postgres.Sql) {}
+
+  prepare<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R> {
+    const pgText = toDollarParams(text);
+    const exec = (params: unknown[]) =>
+      (this.current.getStore()?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      });
+    return {
+      get: async (...params) => (await exec(params))[0] as R | undefined,
+      all: async (...params) => [...(await exec(params))] as R[],
+      run: async (...params) => (await exec(params)).count,
+    };
+  }
+
+  inTransaction(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
+  /** The transaction the caller runs in, if any. */
+  transactionOf(): PostgresTransaction | undefined {
+    return this.current.getStore();
+  }
+
+  /** Run `fn` in a transaction; statements prepared from this Sql use its connection while `fn` runs. */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.pool.begin((tx) => this.current.run({ sql: tx, ordinal: 0 }, fn)) as Promise<T>;
+  }
+}
+
+/** A running transaction: its connection, and how many event-log rows it has written (their ordinals). */
+export interface PostgresTransaction {
+  readonly sql: postgres.TransactionSql;
+  ordinal: number;
+}
+
+/** A table of the strings in a JSON array passed as one parameter, with the column `value`. */
+export const jsonEach = (sql: Sql): string =>
+  sql.engine === "sqlite" ? "json_each(?)" : "json_array_elements_text(CAST(CAST(? AS text) AS json)) AS j(value)";
+
+/** The larger / smaller of two values (SQLite's scalar max and min). */
+export const greatest = (sql: Sql): string => (sql.engine === "sqlite" ? "max" : "greatest");
+export const least = (sql: Sql): string => (sql.engine === "sqlite" ? "min" : "least");
