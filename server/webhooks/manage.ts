@@ -57,7 +57,11 @@ export const checkSecrets = async (storage: Storage, sealer: Sealer): Promise<nu
       (rec.previousSecret !== undefined && sealer.needsSealing(rec.previousSecret))
     ) {
       const reseal = (s: string) => (sealer.needsSealing(s) ? sealer.seal(sealer.open(s)) : s);
-      await storage.webhooks.restoreSecrets(rec.appId, reseal(rec.secret), rec.previousSecret && reseal(rec.previousSecret));
+      await storage.webhooks.restoreSecrets(
+        rec.appId,
+        reseal(rec.secret),
+        rec.previousSecret && reseal(rec.previousSecret),
+      );
       sealed++;
     }
   }

@@ -71,9 +71,7 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     `SELECT principal, max(cursor) AS id FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}
      GROUP BY principal`,
   );
-  const deleteThrough = sql.prepare<[number]>(
-    `DELETE FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}`,
-  );
+  const deleteThrough = sql.prepare<[number]>(`DELETE FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}`);
   const deleteUnreferenced = sql.prepare<[number]>(
     `DELETE FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM event_recipients r WHERE r.event_id = e.id)`,
   );
