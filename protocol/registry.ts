@@ -10,6 +10,7 @@ import * as system from "./methods/system.ts";
 import * as events from "./methods/events.ts";
 import * as cards from "./methods/cards.ts";
 import * as inspector from "./methods/inspector.ts";
+import * as webhooks from "./methods/webhooks.ts";
 import * as notifications from "./notifications.ts";
 import * as callbacks from "./callbacks.ts";
 import * as actions from "./actions/methods.ts";
@@ -90,6 +91,11 @@ export const methods = [
   inspector.AdminMessagesList,
   inspector.AdminAppsList,
   inspector.AdminAppGet,
+  webhooks.AppWebhookSet,
+  webhooks.AppWebhookGet,
+  webhooks.AppWebhookDelete,
+  webhooks.AppWebhookResume,
+  webhooks.AppWebhookDeliveries,
 ] as const;
 
 export const notificationDefs = [

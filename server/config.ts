@@ -3,7 +3,7 @@
  * (SWITCHBOARD_<FLAG>), its default, and the line `--help` prints. Every limit
  * is one of these, enforced in one place.
  */
-type Kind = "string" | "integer" | "duration" | "bytes" | "boolean";
+type Kind = "string" | "integer" | "duration" | "bytes" | "boolean" | "durations";
 
 interface OptionSpec<K extends Kind, D> {
   readonly kind: K;
@@ -159,6 +159,28 @@ export const optionSpecs = {
     1_000,
     "WebSocket connections not yet authenticated the hub holds at once; one more upgrade is refused with 503.",
   ),
+  "webhook-allow-private": opt(
+    "boolean",
+    false,
+    "Accept http:// webhook URLs and loopback or private addresses (local development and tests only).",
+  ),
+  "webhook-retry-schedule": opt(
+    "durations",
+    [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+    "Delays before each retry of a failed webhook delivery; past the last one the webhook pauses.",
+  ),
+  "webhook-timeout-ms": opt("duration", 10_000, "How long one webhook request may take, connection included."),
+  "webhook-max-response-bytes": opt(
+    "bytes",
+    1024 * 1024,
+    "Largest webhook response body read (a callback's answer); a longer one counts as malformed.",
+  ),
+  "webhook-deliveries-kept": opt("integer", 1_000, "Webhook attempts kept per app for app/webhook/deliveries."),
+  "secret-key": opt(
+    "string",
+    "",
+    "Encrypts webhook secrets at rest (AES-256-GCM); a database dump alone then cannot sign. Prefer the environment variable: flags show in process listings.",
+  ),
 } as const;
 
 type Specs = typeof optionSpecs;
@@ -169,7 +191,9 @@ type ValueOf<S> =
       ? string
       : K extends "boolean"
         ? boolean
-        : number
+        : K extends "durations"
+          ? ReadonlyArray<number>
+          : number
     : never;
 type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
@@ -206,7 +230,9 @@ const booleans: Record<string, boolean> = {
   "0": false,
 };
 
-const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): string | number | boolean => {
+type Value = string | number | boolean | ReadonlyArray<number>;
+
+const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): Value => {
   const fail = (what: string): never => {
     throw new ConfigError(`--${flag} (or ${envName(flag)}) ${what}, got ${JSON.stringify(raw)}`);
   };
@@ -215,6 +241,11 @@ const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string):
     return raw;
   }
   if (spec.kind === "boolean") return booleans[raw.trim().toLowerCase()] ?? fail("must be true or false");
+  if (spec.kind === "durations") {
+    const items = raw.split(",").map((d) => d.trim());
+    if (items.some((d) => d === "")) return fail("must be a comma-separated list of durations, e.g. 5s,5m,30m");
+    return items.map((d) => parseValue(flag, { ...spec, kind: "duration" }, d) as number);
+  }
   const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(raw.trim());
   if (!m) return fail("must be a non-negative whole number");
   const n = Number(m[1]);
@@ -253,7 +284,10 @@ export const resolveConfig = (
 export const optionsHelp = (): string =>
   (Object.entries(optionSpecs) as [string, OptionSpec<Kind, unknown>][])
     .map(([flag, spec]) => {
-      const def = spec.default === "" ? "" : ` (default: ${String(spec.default)})`;
+      const def =
+        spec.default === ""
+          ? ""
+          : ` (default: ${Array.isArray(spec.default) ? spec.default.map((ms: number) => `${ms / 1000}s`).join(",") : String(spec.default)})`;
       const choices = spec.choices ? ` One of: ${spec.choices.join(", ")}.` : "";
       return `  --${flag.padEnd(26)} ${spec.help}${choices}${def}\n  ${"".padEnd(28)} env ${envName(flag)}`;
     })

@@ -7,6 +7,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Sessions } from "./sessions.ts";
 import type { InspectorFeed } from "./inspector/feed.ts";
 import type { HubStats } from "./inspector/stats.ts";
+import type { Sealer, WebhookWorker } from "./webhooks/index.ts";
 
 /** What handlers are built with: the hub's services, never a socket to write to. */
 export interface HubContext {
@@ -21,4 +22,8 @@ export interface HubContext {
   readonly version: string;
   /** The web inspector's live feed and overview counts. */
   readonly inspector: { readonly feed: InspectorFeed; readonly stats: HubStats };
+  /** Delivers events to app webhooks; told when a webhook changes. */
+  readonly webhooks: WebhookWorker;
+  /** Seals webhook secrets at rest under --secret-key. */
+  readonly sealer: Sealer;
 }

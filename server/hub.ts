@@ -24,6 +24,7 @@ import { InspectorFeed } from "./inspector/feed.ts";
 import { inspectorRoute } from "./inspector/page.ts";
 import { HubStats } from "./inspector/stats.ts";
 import { VERSION } from "./version.ts";
+import { checkSecrets, makeSealer, makeWebhookCallbacks, SealedSecretError, WebhookWorker } from "./webhooks/index.ts";
 
 export { VERSION };
 
@@ -131,6 +132,7 @@ export const startHub = async (
   options: { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string } = {},
 ): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
+  const sealer = makeSealer(config.secretKey);
   const unlock = lockDatabase(config.db);
   let storage: Storage;
   try {
@@ -145,12 +147,17 @@ export const startHub = async (
   }
   let generatedAdminToken: string | undefined;
   let orphans = 0;
+  let sealed = 0;
   try {
     const [setUp] = await storage.transactions.runAll([
       async () => {
         await storage.apps.ensureDefault(nowIso());
         await storage.a2a.ensureApp(nowIso());
         orphans = await failOrphanedTasks(storage, orphanCutoff(storage, config, true));
+        // SQLite: this hub is alone on its file, so leases left by a previous run are its own.
+        // PostgreSQL: other nodes may be delivering now; their leases expire if they are gone.
+        if (storage.engine === "sqlite") await storage.webhooks.releaseAllLeases();
+        sealed = await checkSecrets(storage, sealer);
         return setUpAdmin(storage, config, log);
       },
     ]);
@@ -159,7 +166,7 @@ export const startHub = async (
   } catch (err) {
     await storage.close();
     unlock();
-    throw err;
+    throw err instanceof SealedSecretError ? new ConfigError(err.message) : err;
   }
 
   const sessions = new Sessions();
@@ -173,22 +180,29 @@ export const startHub = async (
   });
   const fanout = createFanout(sessions, metrics);
   // One deliver function, so that what follows committed events sees them on both engines, and commits
-  // made on other nodes too (PostgreSQL feed): the A2A edge's streams (server/a2a/bell.ts) and the
-  // inspector's live feed.
+  // made on other nodes too (PostgreSQL feed): the sockets, the A2A edge's streams (server/a2a/bell.ts),
+  // the inspector's live feed and the webhook worker.
   const a2aBell = new A2aBell();
   const feed = new InspectorFeed();
+  let webhooks: WebhookWorker | undefined;
   const deliver = (events: Parameters<typeof fanout>[0]): void => {
     fanout(events);
     a2aBell.onCommitted(events);
     feed.committed(events);
+    webhooks?.onCommitted(events);
   };
   const committer = new Committer(storage, deliver, metrics, log);
-  // PostgreSQL: committed events reach this node's sockets from the log, whichever node wrote them.
+  // PostgreSQL: committed events reach this node from the log, whichever node wrote them.
   storage.events.feed?.start(deliver);
-  const callbacks = new AppCallbacks(sessions, metrics, {
-    timeoutMs: config.callbackTimeoutMs,
-    maxPendingPerApp: config.maxPendingCallbacks,
-  });
+  const commit: HubContext["commit"] = (fn) => committer.run(fn);
+  const webhookDeps = { config, storage, commit, metrics, log, sealer };
+  webhooks = new WebhookWorker(webhookDeps);
+  const callbacks = new AppCallbacks(
+    sessions,
+    metrics,
+    { timeoutMs: config.callbackTimeoutMs, maxPendingPerApp: config.maxPendingCallbacks },
+    makeWebhookCallbacks(webhookDeps),
+  );
   sessions.onPresence = (agentId, status) => feed.presence(agentId, status);
   callbacks.observer = feed;
   const stats = new HubStats(sessions, callbacks, metrics, feed);
@@ -196,13 +210,15 @@ export const startHub = async (
   const hub: HubContext = {
     config,
     storage,
-    commit: (fn) => committer.run(fn),
+    commit,
     sessions,
     callbacks,
     metrics,
     log,
     version: VERSION,
     inspector: { feed, stats },
+    webhooks,
+    sealer,
   };
   const openrpc = lazyOpenRpc(VERSION);
   const dispatcher = new Dispatcher(allHandlers(hub, openrpc), callbacks, metrics, log, {
@@ -296,6 +312,8 @@ export const startHub = async (
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
+  if (sealed > 0) log.info({ webhooks: sealed }, "webhook secrets stored plain are now sealed with --secret-key");
+  webhooks.start();
   log.info(
     { url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector },
     "listening",
@@ -309,6 +327,7 @@ export const startHub = async (
       stats.stop();
       transport.stopAccepting();
       a2a.close();
+      await webhooks.stop();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await transport.idle(config.shutdownGraceMs);
       await committer.drained();

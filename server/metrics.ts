@@ -54,6 +54,19 @@ export const createMetrics = (countConnections: () => ReadonlyMap<string, number
       labelNames: ["code"] as const,
       registers: [registry],
     }),
+    webhookDeliveries: new Counter({
+      name: "switchboard_webhook_deliveries_total",
+      help: "Requests to app webhooks, by kind (event or callback) and outcome (delivered or failed).",
+      labelNames: ["kind", "outcome"] as const,
+      registers: [registry],
+    }),
+    webhookSeconds: new Histogram({
+      name: "switchboard_webhook_delivery_seconds",
+      help: "Duration of requests to app webhooks, by kind and outcome.",
+      labelNames: ["kind", "outcome"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     callbacks: new Counter({
       name: "switchboard_callbacks_total",
       help: "Callbacks to apps, by method and outcome.",

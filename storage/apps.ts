@@ -75,6 +75,7 @@ export const makeApps = (sql: Sql, caches: TxCaches) => {
     /** Every app, by id, after `afterId`. */
     list: async (afterId: string, limit: number): Promise<App[]> =>
       (await list.all(afterId, limit)).map((r) => toRecord(r).app),
+    idOf: async (name: string): Promise<string | undefined> => (await byName.get(name))?.id,
     async setManifest(id: string, manifest: AppManifest): Promise<void> {
       records.delete(id);
       await setManifest.run(JSON.stringify(manifest), id);

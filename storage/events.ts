@@ -55,9 +55,12 @@ export interface EventLog {
   current(principal: string): Promise<number>;
   /** Where the principal's log stands, for planning a resume. */
   position(principal: string): Promise<LogPosition>;
-  /** Drop the principal's entries up to `cursor`. */
+  /** Drop the principal's entries up to `cursor`, but none its webhook has yet to deliver. */
   ack(principal: string, cursor: number): Promise<void>;
-  /** Drop entries of events older than `cutoffMs`, at most `batch` of them; returns how many were dropped. */
+  /**
+   * Drop entries of events older than `cutoffMs`, at most `batch` of them, except those a
+   * webhook has yet to deliver; returns how many were dropped.
+   */
   expire(cutoffMs: number, batch: number): Promise<number>;
   /**
    * Where committed events come from when `append` could not give final
@@ -130,15 +133,23 @@ export const makeEvents = (db: Db, caches: TxCaches): EventLog => {
     "SELECT max(id) AS id FROM event_recipients WHERE principal = ? AND id <= ?",
   );
   const deleteUpTo = db.prepare("DELETE FROM event_recipients WHERE principal = ? AND id <= ?");
+  // Entries a webhook has not delivered yet are held (section 12: nothing leaves the log): neither
+  // acknowledgement nor retention drops an app's entries past its webhook's delivered cursor.
+  const notHeld = (r: string) =>
+    `NOT EXISTS (SELECT 1 FROM webhooks w JOIN event_principals hp ON hp.principal = w.app_id
+                 WHERE hp.key = ${r}.principal AND ${r}.id > w.delivered_through)`;
+  const heldAfter = db.prepare<[string], { delivered_through: number }>(
+    "SELECT delivered_through FROM webhooks WHERE app_id = ?",
+  );
   const expiredBoundary = db.prepare<[number, number], { id: number | null }>(
-    `SELECT max(r.id) AS id FROM (SELECT id, event_id FROM event_recipients ORDER BY id LIMIT ?) r
+    `SELECT max(r.id) AS id FROM (SELECT id, event_id FROM event_recipients r WHERE ${notHeld("r")} ORDER BY id LIMIT ?) r
      JOIN events e ON e.id = r.event_id WHERE e.created_at < ?`,
   );
   const floorsThrough = db.prepare<[number], { principal: string; id: number }>(
     `SELECT p.principal, max(r.id) AS id FROM event_recipients r JOIN event_principals p ON p.key = r.principal
-     WHERE r.id <= ? GROUP BY r.principal`,
+     WHERE r.id <= ? AND ${notHeld("r")} GROUP BY r.principal`,
   );
-  const deleteThrough = db.prepare("DELETE FROM event_recipients WHERE id <= ?");
+  const deleteThrough = db.prepare(`DELETE FROM event_recipients AS r WHERE r.id <= ? AND ${notHeld("r")}`);
   const firstReferenced = db.prepare<[], { event_id: number }>(
     "SELECT event_id FROM event_recipients ORDER BY id LIMIT 1",
   );
@@ -198,7 +209,8 @@ export const makeEvents = (db: Db, caches: TxCaches): EventLog => {
     ack(principal, cursor) {
       const key = keyOf(principal);
       if (key === undefined) return Promise.resolve();
-      const top = newestUpTo.get(key, cursor)?.id;
+      const held = heldAfter.get(principal)?.delivered_through;
+      const top = newestUpTo.get(key, held === undefined ? cursor : Math.min(cursor, held))?.id;
       if (top === null || top === undefined) return Promise.resolve();
       deleteUpTo.run(key, top);
       raiseFloor.run(principal, top);

@@ -10,6 +10,7 @@ import { makeMessages } from "./messages.ts";
 import { makeEvents, type EventLog } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
 import { makeA2a } from "./a2a.ts";
+import { makeWebhooks } from "./webhooks.ts";
 import { PostgresSql, sqliteSql, type Engine, type Sql } from "./sql.ts";
 import { postgresTransactions, sqliteTransactions, type Transactions } from "./transactions.ts";
 import { connectPostgres, isPostgresUrl, migratePostgres, redactUrl, type PostgresOptions } from "./postgres/open.ts";
@@ -31,6 +32,7 @@ const makeModules = (sql: Sql, caches: TxCaches, events: EventLog) => {
     events,
     actions: makeActionStorage(sql),
     a2a: makeA2a(sql),
+    webhooks: makeWebhooks(sql),
   };
 };
 
@@ -167,6 +169,7 @@ export type { LoggedEvent, Emitted, EventLog, EventFeed, LogPosition } from "./e
 export type { Outcome, Transactions } from "./transactions.ts";
 export type { Engine } from "./sql.ts";
 export type { Cluster, ControlMessage, ForwardedCall } from "./cluster.ts";
+export type { WebhookRecord, DeliveryAttempt } from "./webhooks.ts";
 export type { AgentWithCard } from "./agents.ts";
 export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";

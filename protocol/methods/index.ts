@@ -8,3 +8,4 @@ export * from "./system.ts";
 export * from "./events.ts";
 export * from "./cards.ts";
 export * from "./inspector.ts";
+export * from "./webhooks.ts";

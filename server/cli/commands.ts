@@ -6,6 +6,7 @@ import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig } from ".
 import { lockDatabase, startHub, VERSION } from "../hub.ts";
 import { backupDatabase, restoreDatabase, type BackupSummary } from "./backup.ts";
 import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
+import { makeSealer, refuseUrl, registerWebhook } from "../webhooks/index.ts";
 
 /**
  * The `switchboard` command: `serve` runs the hub (what `npm start` runs);
@@ -50,6 +51,38 @@ const withStorage = async <T>(values: Record<string, unknown>, fn: (storage: Sto
   }
 };
 
+/** The sealer of --secret-key, read from SWITCHBOARD_SECRET_KEY (a flag would show in process listings). */
+const cliSealer = () => makeSealer(resolveConfig({}).secretKey);
+
+/** Check a webhook URL as the hub would; a refusal is a ConfigError naming why. */
+const checkWebhookUrl = async (url: string, values: Record<string, unknown>): Promise<void> => {
+  const allowPrivate = values["webhook-allow-private"] === true || resolveConfig({}).webhookAllowPrivate;
+  const refused = await refuseUrl(url, allowPrivate);
+  if (refused !== undefined) throw new ConfigError(refused);
+};
+
+/** An app named by id or by name. */
+const appIdOf = async (storage: Storage, app: string): Promise<string> => {
+  const id = (await storage.apps.get(app)) ? app : await storage.apps.idOf(app);
+  if (id === undefined) throw new ConfigError(`No app has the id or name ${app}; list them with the admin methods.`);
+  return id;
+};
+
+const webhookOptions = {
+  ...dbOption,
+  json: { type: "boolean" },
+  "webhook-allow-private": { type: "boolean" },
+} as const;
+
+const printWebhook = (values: Record<string, unknown>, result: Record<string, unknown>) => {
+  if (values.json) out(JSON.stringify(result));
+  else {
+    for (const [k, v] of Object.entries(result))
+      out(`${`${k}:`.padEnd(8)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+    if ("secret" in result) out("The secret is shown once; verify each request's webhook-signature with it.");
+  }
+};
+
 const printMade = (values: Record<string, unknown>, id: string, token: string, extra: Record<string, unknown> = {}) => {
   if (values.json) out(JSON.stringify({ id, token, ...extra }));
   else {
@@ -59,7 +92,15 @@ const printMade = (values: Record<string, unknown>, id: string, token: string, e
   }
 };
 
-const serveOptions = Object.fromEntries(Object.keys(optionSpecs).map((flag) => [flag, { type: "string" as const }]));
+// Boolean settings are bare flags (`--webhook-allow-private`); their environment variables take true or false.
+const serveOptions = Object.fromEntries(
+  Object.entries(optionSpecs).map(([flag, spec]) => [
+    flag,
+    { type: spec.kind === "boolean" ? ("boolean" as const) : ("string" as const) },
+  ]),
+);
+const flagStrings = (values: Record<string, string | boolean | undefined>): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "boolean" ? String(v) : v]));
 
 const commands: Record<string, Command> = {
   serve: {
@@ -68,7 +109,7 @@ const commands: Record<string, Command> = {
     options: serveOptions,
     positionals: 0,
     async run(values) {
-      const config = resolveConfig(values as Record<string, string | undefined>);
+      const config = resolveConfig(flagStrings(values));
       const hub = await startHub(config);
       out(`Switchboard ${VERSION} listening on ${hub.url} (WebSocket ${hub.wsUrl}), database ${config.db}`);
       if (hub.inspectorUrl) out(`Inspector: ${hub.inspectorUrl} (sign in with the admin token)`);
@@ -93,19 +134,25 @@ const commands: Record<string, Command> = {
     },
   },
   "app create": {
-    usage: "switchboard app create NAME [--scopes a,b] [--capabilities x,y] [--message-hook] [--db FILE] [--json]",
-    summary: "Create an app and print its id and token.",
+    usage:
+      "switchboard app create NAME [--scopes a,b] [--capabilities x,y] [--message-hook] [--webhook URL [--webhook-allow-private]] [--db FILE] [--json]",
+    summary: "Create an app and print its id and token (and its webhook secret with --webhook).",
     options: {
       ...dbOption,
       scopes: { type: "string" },
       capabilities: { type: "string" },
       "message-hook": { type: "boolean" },
+      webhook: { type: "string" },
+      "webhook-allow-private": { type: "boolean" },
       json: { type: "boolean" },
     },
     positionals: 1,
     async run(values, [name]) {
-      const made = await withStorage(values, (s) =>
-        createApp(
+      const url = values.webhook as string | undefined;
+      if (url !== undefined) await checkWebhookUrl(url, values);
+      const sealer = cliSealer();
+      const made = await withStorage(values, async (s) => {
+        const app = await createApp(
           s,
           {
             name: name!,
@@ -114,9 +161,60 @@ const commands: Record<string, Command> = {
             manifest: values["message-hook"] ? { hooks: { messageAuthorize: true } } : {},
           },
           raise,
-        ),
+        );
+        return { ...app, hook: url === undefined ? undefined : await registerWebhook(s, sealer, app.app.id, url) };
+      });
+      printMade(values, made.app.id, made.token, { app: made.app, ...(made.hook ?? {}) });
+      if (made.hook && !values.json) {
+        out(`webhook secret: ${made.hook.secret}`);
+        out("The secret is shown once; verify each request's webhook-signature with it.");
+      }
+    },
+  },
+  "app webhook set": {
+    usage: "switchboard app webhook set APP URL [--webhook-allow-private] [--db FILE] [--json]",
+    summary:
+      "Register or replace an app's webhook (APP: id or name) and print its new secret; a replaced secret signs for 24 h more. A running hub picks it up within 30 s.",
+    options: webhookOptions,
+    positionals: 2,
+    async run(values, [app, url]) {
+      await checkWebhookUrl(url!, values);
+      const sealer = cliSealer();
+      printWebhook(
+        values,
+        await withStorage(values, async (s) => registerWebhook(s, sealer, await appIdOf(s, app!), url!)),
       );
-      printMade(values, made.app.id, made.token, { app: made.app });
+    },
+  },
+  "app webhook get": {
+    usage: "switchboard app webhook get APP [--db FILE] [--json]",
+    summary: "Print an app's webhook: its URL, status, and why it paused.",
+    options: webhookOptions,
+    positionals: 1,
+    async run(values, [app]) {
+      printWebhook(
+        values,
+        await withStorage(values, async (s) => ({
+          webhook: (await s.webhooks.get(await appIdOf(s, app!)))?.webhook ?? null,
+        })),
+      );
+    },
+  },
+  "app webhook resume": {
+    usage: "switchboard app webhook resume APP [--db FILE] [--json]",
+    summary:
+      "Restart a paused webhook at its first undelivered event. A running hub picks it up within 30 s (app/webhook/resume at once).",
+    options: webhookOptions,
+    positionals: 1,
+    async run(values, [app]) {
+      printWebhook(
+        values,
+        await withStorage(values, async (s) => {
+          const rec = await s.webhooks.resume(await appIdOf(s, app!));
+          if (!rec) throw new ConfigError(`App ${app} has no webhook; set one with switchboard app webhook set.`);
+          return { webhook: rec.webhook };
+        }),
+      );
     },
   },
   "agent create": {
@@ -261,7 +359,7 @@ export const main = async (argv: string[]): Promise<number> => {
     out(VERSION);
     return 0;
   }
-  const name = [words.slice(0, 2).join(" "), words[0] ?? ""].find((n) => n in commands);
+  const name = [words.slice(0, 3).join(" "), words.slice(0, 2).join(" "), words[0] ?? ""].find((n) => n in commands);
   if (!name) {
     process.stderr.write(`Unknown command: ${words.slice(0, 2).join(" ") || argv.join(" ")}\n\n${overview()}\n`);
     return 2;

@@ -13,6 +13,7 @@ import { actionHandlers } from "./actions.ts";
 import { authorityHandlers } from "./authority.ts";
 import { a2aHandlers } from "../a2a/handlers.ts";
 import { inspectorHandlers } from "./inspector.ts";
+import { webhookHandlers } from "./webhooks.ts";
 
 /** Every method's handler; the dispatcher refuses to start if a declared method has none. */
 export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementation[] => [
@@ -29,4 +30,5 @@ export const allHandlers = (hub: HubContext, openrpc: OpenRpcText): Implementati
   ...authorityHandlers(hub),
   ...a2aHandlers(hub),
   ...inspectorHandlers(hub),
+  ...webhookHandlers(hub),
 ];

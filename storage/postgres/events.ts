@@ -53,6 +53,13 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
             (SELECT deleted_through FROM event_floors WHERE principal = p.principal) AS floor
      FROM (SELECT CAST(? AS text) AS principal) p`,
   );
+  // Entries a webhook has not delivered yet are held (section 12: nothing leaves the log): neither
+  // acknowledgement nor retention drops an app's entries past its webhook's delivered cursor.
+  const notHeld = (r: string) =>
+    `NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.app_id = ${r}.principal AND ${r}.cursor > w.delivered_through)`;
+  const heldAfter = sql.prepare<[string], { delivered_through: number }>(
+    "SELECT delivered_through FROM webhooks WHERE app_id = ?",
+  );
   const newestUpTo = sql.prepare<[string, number], { id: number | null }>(
     `SELECT max(cursor) AS id FROM event_recipients WHERE principal = ? AND cursor <= ? AND cursor < ${FINAL}`,
   );
@@ -63,13 +70,15 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
   );
   const expiredBoundary = sql.prepare<[number, number], { id: number | null }>(
     `SELECT max(r.cursor) AS id
-     FROM (SELECT cursor, event_id FROM event_recipients WHERE cursor < ${FINAL} ORDER BY cursor LIMIT ?) r
+     FROM (SELECT cursor, event_id FROM event_recipients r WHERE r.cursor < ${FINAL} AND ${notHeld("r")}
+           ORDER BY cursor LIMIT ?) r
      JOIN events e ON e.id = r.event_id WHERE e.created_at < ?`,
   );
   const floorsThrough = sql.prepare<[number], { principal: string; id: number }>(
-    "SELECT principal, max(cursor) AS id FROM event_recipients WHERE cursor <= ? GROUP BY principal",
+    `SELECT principal, max(cursor) AS id FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}
+     GROUP BY principal`,
   );
-  const deleteThrough = sql.prepare<[number]>("DELETE FROM event_recipients WHERE cursor <= ?");
+  const deleteThrough = sql.prepare<[number]>(`DELETE FROM event_recipients r WHERE r.cursor <= ? AND ${notHeld("r")}`);
   const deleteUnreferenced = sql.prepare<[number]>(
     `DELETE FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM event_recipients r WHERE r.event_id = e.id)`,
   );
@@ -97,7 +106,8 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     current: async (principal) => (await positionOf(principal)).newest,
     position: positionOf,
     async ack(principal, cursor) {
-      const top = (await newestUpTo.get(principal, cursor))?.id;
+      const held = (await heldAfter.get(principal))?.delivered_through;
+      const top = (await newestUpTo.get(principal, held === undefined ? cursor : Math.min(cursor, held)))?.id;
       if (top === null || top === undefined) return;
       await deleteUpTo.run(principal, top);
       await raiseFloor.run(principal, top);

@@ -40,3 +40,20 @@ describe("the action examples run to completion against a real hub", () => {
     expect(output).toMatch(/pause → 200 \{"success":true,"result":\{"status":"paused"/);
   });
 });
+
+describe("the webhook example runs to completion against a real hub", () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await TestHub.start({ webhookAllowPrivate: true });
+  });
+  afterAll(() => t.stop());
+
+  it("examples/webhook-app.ts: an app that is only an HTTP server takes callbacks and events by webhook", async () => {
+    const { code, output } = await runExample(t, "dist/example-webhook-app.js");
+    expect(code, output).toBe(0);
+    expect(output).toContain("task/request failed: TaskRejected (every task needs a title)");
+    expect(output).toMatch(/task tsk_\S+ is active/);
+    expect(output).toContain("send failed: HookBlocked (never share passwords in a conversation)");
+    expect(output).toMatch(/event consent\/rejected \(webhook-id app_\S+\.\d+\)/);
+  });
+});

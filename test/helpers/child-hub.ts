@@ -30,7 +30,7 @@ export interface ChildHubOptions {
   readonly port: number;
   /** SWITCHBOARD_ADMIN_TOKEN; undefined lets the hub generate one on first start (and print it once). */
   readonly adminToken: string | undefined;
-  /** Extra `serve` flags, e.g. `{ "shutdown-grace-ms": "2000" }`. */
+  /** Extra `serve` flags, e.g. `{ "shutdown-grace-ms": "2000" }`; "" passes a boolean flag bare. */
   readonly flags?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
 }
@@ -72,7 +72,8 @@ export class ChildHub {
       ...options.flags,
     };
     const args = ["dist/switchboard.js", "serve"];
-    for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, v);
+    // An empty value is a bare boolean flag (`--webhook-allow-private`).
+    for (const [k, v] of Object.entries(flags)) args.push(...(v === "" ? [`--${k}`] : [`--${k}`, v]));
     const proc = spawn(process.execPath, args, {
       cwd: root,
       env: adminEnv(options.adminToken),

@@ -56,6 +56,9 @@ const fixedSamples: Record<string, unknown[]> = {
   "a2a/unexpose params": [{}],
   "admin/overview params": [{}],
   "admin/feed/unsubscribe params": [{}],
+  "app/webhook/get params": [{}],
+  "app/webhook/delete params": [{}],
+  "app/webhook/resume params": [{}],
   "admin/app/create params": [
     { name: "planner" },
     {

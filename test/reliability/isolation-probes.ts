@@ -83,6 +83,12 @@ export const TENANT_FREE: Readonly<Record<string, string>> = {
   "admin/messages/list": "admin only (the inspector); the admin sees every tenant",
   "admin/apps/list": "admin only (the inspector); the admin sees every tenant",
   "admin/app/get": "admin only (the inspector); the admin sees every tenant",
+  "app/webhook/set":
+    "takes no id: it sets the calling app's own webhook (test/webhooks/safety.test.ts checks that two apps never see each other's)",
+  "app/webhook/get": "takes no id: it reads the calling app's own webhook",
+  "app/webhook/delete": "takes no id: it deletes the calling app's own webhook",
+  "app/webhook/resume": "takes no id: it resumes the calling app's own webhook",
+  "app/webhook/deliveries": "takes no id: it lists the calling app's own attempts",
 };
 
 const text = (s: string) => [{ type: "text", text: s }];

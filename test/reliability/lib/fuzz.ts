@@ -74,6 +74,7 @@ export const SEMANTIC_PARAM_CHECKS: ReadonlyArray<{ readonly path: RegExp; reado
   },
   { path: /^\["events",\d+\]$/, why: "an events/subscribe pattern must name events (section 7.4)" },
   { path: /^\[("manifest",)?"actions",\d+/, why: "an app-declared action's schemas and permissions (section 7.1)" },
+  { path: /^\["url"\]$/, why: "a webhook URL must be https:// and resolve to public addresses (section 12)" },
 ];
 
 /**
