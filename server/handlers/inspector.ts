@@ -5,6 +5,7 @@ import { CloseCode } from "../limits.ts";
 import { implement } from "../rpc.ts";
 import type { Session } from "../session.ts";
 import { requireOpen } from "./access.ts";
+import { messagePage } from "./messages.ts";
 import { DEFAULT_LIMIT, readCursor, toPage } from "./paging.ts";
 
 /** Cursor lag is counted up to this many events: past it, the socket is far behind either way. */
@@ -176,29 +177,7 @@ export const inspectorHandlers = (hub: HubContext) => {
 
     implement(Methods.AdminMessagesList, async (p, { raise }) => {
       const rec = (await storage.conversations.get(p.conversationId)) ?? raise("ConversationNotFound");
-      const limit = p.limit ?? DEFAULT_LIMIT;
-      let direction: "forward" | "backward";
-      let after: number;
-      let before: number;
-      if (p.cursor !== undefined) {
-        const [dir, a, b] = readCursor(raise, p.cursor, ["string", "number", "number"]);
-        direction = dir === "f" ? "forward" : "backward";
-        after = a;
-        before = b;
-      } else {
-        direction = p.afterSeq !== undefined ? "forward" : "backward";
-        after = p.afterSeq ?? 0;
-        before = p.beforeSeq ?? NO_UPPER_BOUND;
-      }
-      const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
-      const rows = await storage.messages.list(rec.pk, place, { direction, after, before, limit: limit + 1 });
-      if (rows.length <= limit) return { items: rows };
-      if (direction === "forward") {
-        const items = rows.slice(0, limit);
-        return { items, nextCursor: encodeCursor(["f", items[items.length - 1]!.seq, before]) };
-      }
-      const items = rows.slice(rows.length - limit);
-      return { items, nextCursor: encodeCursor(["b", after, items[0]!.seq]) };
+      return messagePage(storage, rec, p, raise);
     }),
 
     implement(Methods.AdminAppsList, async (p, { raise }) => {

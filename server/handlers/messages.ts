@@ -5,8 +5,16 @@ import {
   Notifications,
   type Message,
   type MessageId,
+  type Raise,
 } from "../../protocol/index.ts";
-import { encodeCursor, newId, nowIso, type SendContext } from "../../storage/index.ts";
+import {
+  encodeCursor,
+  newId,
+  nowIso,
+  type ConversationRecord,
+  type SendContext,
+  type Storage,
+} from "../../storage/index.ts";
 import type { HubContext } from "../hub-context.ts";
 import { implement } from "../rpc.ts";
 import { memberConversation, requireActive } from "./access.ts";
@@ -16,6 +24,53 @@ import { checkIntent } from "../intents/rules.ts";
 import { DEFAULT_LIMIT, readCursor } from "./paging.ts";
 
 const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A page of a conversation's messages as messages/list answers it (5.4, 10.8): forward after `afterSeq`,
+ * else backward from `beforeSeq`, or on from a `cursor` that says its direction; items ascending by seq.
+ */
+export const messagePage = async (
+  storage: Storage,
+  rec: ConversationRecord,
+  p: {
+    readonly afterSeq?: number | undefined;
+    readonly beforeSeq?: number | undefined;
+    readonly correlationId?: string | undefined;
+    readonly limit?: number | undefined;
+    readonly cursor?: string | undefined;
+  },
+  raise: Raise<"InvalidParams">,
+): Promise<{ items: Message[]; nextCursor?: string }> => {
+  const limit = p.limit ?? DEFAULT_LIMIT;
+  let direction: "forward" | "backward";
+  let after: number;
+  let before: number;
+  if (p.cursor !== undefined) {
+    const [dir, a, b] = readCursor(raise, p.cursor, ["string", "number", "number"]);
+    direction = dir === "f" ? "forward" : "backward";
+    after = a;
+    before = b;
+  } else {
+    direction = p.afterSeq !== undefined ? "forward" : "backward";
+    after = p.afterSeq ?? 0;
+    before = p.beforeSeq ?? NO_UPPER_BOUND;
+  }
+  const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
+  const rows = await storage.messages.list(rec.pk, place, {
+    direction,
+    after,
+    before,
+    correlationId: p.correlationId,
+    limit: limit + 1,
+  });
+  if (rows.length <= limit) return { items: rows };
+  if (direction === "forward") {
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: encodeCursor(["f", items[items.length - 1]!.seq, before]) };
+  }
+  const items = rows.slice(rows.length - limit);
+  return { items, nextCursor: encodeCursor(["b", after, items[0]!.seq]) };
+};
 
 export const messageHandlers = (hub: HubContext) => {
   const { storage } = hub;
@@ -129,35 +184,7 @@ export const messageHandlers = (hub: HubContext) => {
 
     implement(Methods.MessagesList, async (p, { principal, raise }) => {
       const rec = await memberConversation(storage, p.taskId, p.conversationId, principal.id, raise);
-      const limit = p.limit ?? DEFAULT_LIMIT;
-      let direction: "forward" | "backward";
-      let after: number;
-      let before: number;
-      if (p.cursor !== undefined) {
-        const [dir, a, b] = readCursor(raise, p.cursor, ["string", "number", "number"]);
-        direction = dir === "f" ? "forward" : "backward";
-        after = a;
-        before = b;
-      } else {
-        direction = p.afterSeq !== undefined ? "forward" : "backward";
-        after = p.afterSeq ?? 0;
-        before = p.beforeSeq ?? NO_UPPER_BOUND;
-      }
-      const place = { taskId: rec.taskId, conversationId: rec.conversation.id };
-      const rows = await storage.messages.list(rec.pk, place, {
-        direction,
-        after,
-        before,
-        correlationId: p.correlationId,
-        limit: limit + 1,
-      });
-      if (rows.length <= limit) return { items: rows };
-      if (direction === "forward") {
-        const items = rows.slice(0, limit);
-        return { items, nextCursor: encodeCursor(["f", items[items.length - 1]!.seq, before]) };
-      }
-      const items = rows.slice(rows.length - limit);
-      return { items, nextCursor: encodeCursor(["b", after, items[0]!.seq]) };
+      return messagePage(storage, rec, p, raise);
     }),
   ];
 };
