@@ -32,32 +32,43 @@ export const sqliteTransactions = (db: Db, caches: TxCaches): Transactions => {
   const savepoint = db.prepare("SAVEPOINT job");
   const release = db.prepare("RELEASE job");
   const rollbackTo = db.prepare("ROLLBACK TO job");
-  return {
-    async runAll(jobs) {
-      const outcomes: Outcome[] = [];
-      begin.run();
-      try {
-        for (const job of jobs) {
-          savepoint.run();
-          try {
-            const value = await job();
-            release.run();
-            caches.keep();
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            rollbackTo.run();
-            release.run();
-            caches.undo();
-            outcomes.push({ ok: false, error });
-          }
+  const runGroup = async (jobs: ReadonlyArray<() => Promise<unknown>>): Promise<Outcome[]> => {
+    const outcomes: Outcome[] = [];
+    begin.run();
+    try {
+      for (const job of jobs) {
+        savepoint.run();
+        try {
+          const value = await job();
+          release.run();
+          caches.keep();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          rollbackTo.run();
+          release.run();
+          caches.undo();
+          outcomes.push({ ok: false, error });
         }
-        commit.run();
-      } catch (error) {
-        if (db.inTransaction) rollback.run();
-        caches.clear();
-        throw error;
       }
-      return outcomes;
+      commit.run();
+    } catch (error) {
+      if (db.inTransaction) rollback.run();
+      caches.clear();
+      throw error;
+    }
+    return outcomes;
+  };
+  // Groups never overlap: a job that awaited something slow (it must not) would otherwise let the next
+  // group's BEGIN fall inside this transaction.
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    runAll(jobs) {
+      const run = last.then(
+        () => runGroup(jobs),
+        () => runGroup(jobs),
+      );
+      last = run;
+      return run;
     },
   };
 };
