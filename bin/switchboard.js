@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
+// --max-semi-space-size: a 64 MiB young generation (docs/PERFORMANCE.md#the-young-generation); also in
+// package.json's start, scripts/sea/build.mjs and bench/lib/procs.ts (test/core/docs.test.ts keeps them equal).
 // The `switchboard` command: the built hub (`npm run build`, which `npm ci` runs through `prepare`).
 await import("../dist/switchboard.js").catch((err) => {
   if (err?.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes("dist/switchboard.js")) {

@@ -156,6 +156,7 @@ export const startHub = async (o: HubOptions): Promise<Server> => {
   const args = [
     ...prof,
     ...inspect,
+    "--max-semi-space-size=64", // as `npm start` runs the hub
     "--import",
     "tsx",
     "server/cli/main.ts",

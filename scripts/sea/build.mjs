@@ -60,7 +60,13 @@ await build({
 
 const blob = join(out, "sea-prep.blob");
 const config = join(out, "sea-config.json");
-writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, assets }, null, 2));
+// execArgv: the young generation `npm start` gives the hub (docs/PERFORMANCE.md); Node 22.20+ and 24 apply it, Node 20
+// ignores the field (then set NODE_OPTIONS=--max-semi-space-size=64).
+const execArgv = ["--max-semi-space-size=64"];
+writeFileSync(
+  config,
+  JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, execArgv, assets }, null, 2),
+);
 execFileSync(process.execPath, ["--experimental-sea-config", config], { stdio: "inherit" });
 
 const binary = join(out, process.platform === "win32" ? "switchboard.exe" : "switchboard");

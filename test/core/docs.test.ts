@@ -14,4 +14,14 @@ describe("the repository is self-contained", () => {
     expect(pkg.license).toBe("MIT");
     expect(readFileSync("LICENSE", "utf8")).toMatch(/^MIT License/);
   });
+
+  it("every way of starting the hub gives it the same young generation (docs/PERFORMANCE.md#the-young-generation)", () => {
+    const flag = "--max-semi-space-size=64";
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+    expect(readFileSync("bin/switchboard.js", "utf8").split("\n")[0]).toBe(`#!/usr/bin/env -S node ${flag}`);
+    expect(pkg.scripts["start"]).toContain(`node ${flag} `);
+    expect(pkg.scripts["switchboard"]).toContain(`node ${flag} `);
+    expect(readFileSync("scripts/sea/build.mjs", "utf8")).toContain(`execArgv = ["${flag}"]`);
+    expect(readFileSync("bench/lib/procs.ts", "utf8")).toContain(`"${flag}", // as \`npm start\``);
+  });
 });
