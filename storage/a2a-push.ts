@@ -96,6 +96,9 @@ export const makeA2aPush = (sql: Sql) => {
        failure = NULL, created_at = excluded.created_at, delivered_through = excluded.delivered_through,
        attempts = 0, next_attempt_at = 0`,
   );
+  const sealed = sql.prepare<[], { secret: string; token: string | null; auth_credentials: string | null }>(
+    "SELECT secret, token, auth_credentials FROM a2a_push_configs",
+  );
   const remove = sql.prepare<[string, string]>("DELETE FROM a2a_push_configs WHERE task_id = ? AND id = ?");
   const holds = `EXISTS (SELECT 1 FROM webhook_leases l
     WHERE l.app_id = a2a_push_configs.task_id || '/' || a2a_push_configs.id AND l.holder = ? AND l.expires_at > ?)`;
@@ -141,6 +144,9 @@ export const makeA2aPush = (sql: Sql) => {
       );
       return toRecord((await byKey.get(c.taskId, c.id))!);
     },
+    /** Every sealed value (secrets, tokens, credentials), to check at start that they open with the hub's key. */
+    sealedValues: async (): Promise<string[]> =>
+      (await sealed.all()).flatMap((r) => [r.secret, r.token, r.auth_credentials].filter((v) => v !== null)),
     /** Whether there was such a config. */
     delete: async (taskId: string, id: string): Promise<boolean> => (await remove.run(taskId, id)) > 0,
     /** Delivered through `position`; an odd position is the task's end, after which the config is done. */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
+import { ConfigError } from "../../server/config.ts";
 import { TestHub, uniqueName } from "../helpers/hub.ts";
 import type { Message as HubMessage, Part as HubPart } from "../../protocol/index.ts";
 import { Receiver, type Received } from "../webhooks/receiver.ts";
@@ -256,5 +257,67 @@ describe("A2A push notifications, through the official A2A client and the webhoo
     const mine = await s.client.listTaskPushNotificationConfig({ tenant: "", taskId, pageSize: 0, pageToken: "" });
     expect(mine.configs.map((c) => c.id)).toEqual(["mine"]);
     await s.client.deleteTaskPushNotificationConfig({ tenant: "", taskId, id: "mine" });
+  });
+});
+
+describe("A2A push configs at rest (--secret-key)", () => {
+  const key = "a push key that is long enough to be a key";
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await TestHub.start({ webhookAllowPrivate: true, secretKey: key });
+  });
+  afterAll(() => t.stop());
+
+  it("stores token and credentials sealed, refuses to start without the key, and delivers after a restart with it", async () => {
+    const r = await Receiver.start();
+    try {
+      const s = await setUp(t);
+      s.agent.client.on("message/received", ({ message }) => {
+        void s.agent.client.call("messages/send", {
+          taskId: message.taskId,
+          conversationId: message.conversationId,
+          parts: [{ type: "text", text: "ok" }],
+        });
+      });
+      const task = (await s.client.sendMessage({
+        tenant: "",
+        message: userMessage("hi"),
+        configuration: undefined,
+        metadata: undefined,
+      })) as { id: string; contextId: string };
+      const secret = `whsec_${randomBytes(32).toString("base64")}`;
+      await s.client.createTaskPushNotificationConfig(
+        pushConfig(r.url, {
+          taskId: task.id,
+          id: "sealed",
+          token: secret,
+          authentication: { scheme: "Bearer", credentials: "receiver-key-123" },
+        }),
+      );
+      const [stored] = await t.query<{ secret: string; auth_credentials: string }>(
+        "SELECT secret, auth_credentials FROM a2a_push_configs WHERE task_id = ?",
+        task.id,
+      );
+      expect(stored!.secret).toMatch(/^aes256gcm:/);
+      expect(stored!.auth_credentials).toMatch(/^aes256gcm:/);
+      expect(JSON.stringify(stored)).not.toContain("receiver-key-123");
+      expect(JSON.stringify(stored)).not.toContain(secret.slice("whsec_".length));
+
+      await expect(t.restart({ secretKey: "another key" })).rejects.toBeInstanceOf(ConfigError);
+      await t.restart({ secretKey: key });
+      // The agent, reconnected, answers again: the config delivers it, signed, with the credentials.
+      const agent = await t.connect(s.agent.token);
+      await agent.call("messages/send", {
+        taskId: task.id,
+        conversationId: task.contextId,
+        parts: [{ type: "text", text: "after the restart" }],
+      });
+      await r.waitFor(() => r.requests.length >= 1, "a push after the restart");
+      expect(r.requests.map(describePush)).toEqual(['INPUT_REQUIRED @3 "after the restart"']);
+      new Webhook(secret).verify(r.requests[0]!.body, headersOf(r.requests[0]!));
+      expect(r.requests[0]!.headers.authorization).toBe("Bearer receiver-key-123");
+    } finally {
+      await r.close();
+    }
   });
 });
