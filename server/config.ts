@@ -120,6 +120,11 @@ export const optionSpecs = {
     "How long a blocking A2A SendMessage waits for the agent to answer before returning the task as it stands.",
   ),
   "a2a-max-streams": opt("integer", 32, "Open A2A SSE streams one a2a-client may hold; one more is refused with 429."),
+  "a2a-max-push-configs": opt(
+    "integer",
+    10,
+    "A2A push-notification configs one task may have; one more is refused with InvalidParams.",
+  ),
   "a2a-sse-heartbeat-ms": opt(
     "duration",
     15_000,

@@ -56,7 +56,7 @@ export const createMetrics = (countConnections: () => ReadonlyMap<string, number
     }),
     webhookDeliveries: new Counter({
       name: "switchboard_webhook_deliveries_total",
-      help: "Requests to app webhooks, by kind (event or callback) and outcome (delivered or failed).",
+      help: "Requests to webhooks, by kind (event, callback, or a2a_push: an A2A push config) and outcome (delivered or failed).",
       labelNames: ["kind", "outcome"] as const,
       registers: [registry],
     }),

@@ -10,6 +10,7 @@ import { makeMessages } from "./messages.ts";
 import { makeEvents, type EventLog } from "./events.ts";
 import { makeActionStorage } from "./actions/index.ts";
 import { makeA2a } from "./a2a.ts";
+import { makeA2aPush } from "./a2a-push.ts";
 import { makeWebhooks } from "./webhooks.ts";
 import { PostgresSql, sqliteSql, type Engine, type Sql } from "./sql.ts";
 import { postgresTransactions, sqliteTransactions, type Transactions } from "./transactions.ts";
@@ -32,6 +33,7 @@ const makeModules = (sql: Sql, caches: TxCaches, events: EventLog) => {
     events,
     actions: makeActionStorage(sql),
     a2a: makeA2a(sql),
+    a2aPush: makeA2aPush(sql),
     webhooks: makeWebhooks(sql),
   };
 };
@@ -170,6 +172,7 @@ export type { Outcome, Transactions } from "./transactions.ts";
 export type { Engine } from "./sql.ts";
 export type { Cluster, ControlMessage, ForwardedCall } from "./cluster.ts";
 export type { WebhookRecord, DeliveryAttempt } from "./webhooks.ts";
+export type { A2aPushRecord } from "./a2a-push.ts";
 export type { AgentWithCard } from "./agents.ts";
 export type { PrincipalKind } from "./credentials.ts";
 export { newId, newSecret, nowIso, idPrefixes, type IdKind } from "./ids.ts";

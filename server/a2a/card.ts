@@ -9,7 +9,7 @@ const SCHEME = "switchboard";
 const common = {
   capabilities: {
     streaming: true,
-    pushNotifications: false,
+    pushNotifications: true,
     extendedAgentCard: false,
     extensions: [
       {

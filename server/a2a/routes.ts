@@ -6,6 +6,7 @@ import { bearerOf, sendJson } from "../http.ts";
 import { deeperThan } from "../limits.ts";
 import { verifyA2aToken } from "../tokens.ts";
 import { agentCard, A2A_VERSION, hostCard } from "./card.ts";
+import type { A2aPushService } from "./push.ts";
 import type { A2aCaller, A2aService, A2aTarget } from "./service.ts";
 import { openSse, type SseStream } from "./sse.ts";
 
@@ -42,7 +43,7 @@ const rpcAnswer = (id: Id, body: { result: unknown } | { error: A2a.A2aWireError
  * --max-json-depth deep; params are strict (an unknown field is
  * InvalidParamsError naming it); the bearer token must be an a2a-client's.
  */
-export const a2aRoutes = (hub: HubContext, service: A2aService) => {
+export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushService) => {
   const { storage, config } = hub;
   const streams = new Map<string, Set<SseStream>>();
 
@@ -191,7 +192,16 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         }
         const p = params as A2a.SendMessageRequest;
         if (method === "SendStreamingMessage" && tooManyStreams(who.clientId)) return refuseStream(res, id);
+        // A push config comes with the message: checked first, so a refused one stores no message either.
+        const pushConfig = p.configuration?.taskPushNotificationConfig;
+        const prepared =
+          pushConfig && (await push.prepare(pushConfig, "configuration.taskPushNotificationConfig", false));
         const sent = await service.send(who, target, p);
+        // The caller's message is addressed to the agent only: wake the caller's push configs for it.
+        if (!sent.duplicate) hub.webhooks.poke(who.clientId);
+        // Delivers what follows the caller's message; a retried message (same messageId) stores it again
+        // only when the caller named the config (it then replaces itself).
+        if (prepared && (!sent.duplicate || prepared.callerChoseId)) await push.store(sent.row, prepared, sent.seq);
         const history = p.configuration?.historyLength;
         if (method === "SendStreamingMessage") {
           return stream(res, id, who, sent.row, sent.seq, await service.taskAt(sent.row, sent.seq, history));
@@ -242,13 +252,13 @@ export const a2aRoutes = (hub: HubContext, service: A2aService) => {
         return stream(res, id, who, row, from, await service.taskAt(row, from, undefined));
       }
       case "CreateTaskPushNotificationConfig":
+        return ok(await push.create(who, target, params));
       case "GetTaskPushNotificationConfig":
+        return ok(await push.get(who, target, params.taskId, params.id));
       case "ListTaskPushNotificationConfigs":
+        return ok(await push.list(who, target, params));
       case "DeleteTaskPushNotificationConfig":
-        throw a2aError(
-          "PushNotificationNotSupportedError",
-          "Push notifications are not available yet (the card says pushNotifications: false; they will come with the hub's signed webhooks). Use SendStreamingMessage or SubscribeToTask, which replay what a dropped stream missed.",
-        );
+        return ok(await push.remove(who, target, params.taskId, params.id));
       case "GetExtendedAgentCard":
         throw a2aError(
           "UnsupportedOperationError",

@@ -195,12 +195,6 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
   ): Promise<{ row: A2aTaskRow; seq: number; duplicate: boolean }> => {
     const m = req.message;
     if (m.role !== "ROLE_USER") throw invalid("message.role", "a caller's message has the role ROLE_USER");
-    if (req.configuration?.taskPushNotificationConfig !== undefined) {
-      throw a2aError(
-        "PushNotificationNotSupportedError",
-        "Push notifications are not available yet (the card says pushNotifications: false); use SendStreamingMessage or SubscribeToTask.",
-      );
-    }
     const mapped = fromA2aParts(m.parts);
     if (!mapped.ok) {
       const field = `message.parts[${mapped.refusal.index}]`;
@@ -458,6 +452,46 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     return stop;
   };
 
+  /**
+   * What a push config delivers after its position `after` (2 x the seq of
+   * the last message it delivered, + 1 once it delivered the task's end):
+   * the status update of the next message, the same event a stream writes,
+   * or the task's end; undefined when there is nothing yet. The position
+   * that event moves the config to comes with it.
+   */
+  const nextUpdate = async (
+    row: A2aTaskRow,
+    after: number,
+  ): Promise<{ position: number; seq: number; end: boolean; event: A2a.StreamResponse } | undefined> => {
+    if (after % 2 === 1) return undefined;
+    const seq = after / 2;
+    const update = (status: A2a.TaskStatus, at: number): A2a.StreamResponse => ({
+      statusUpdate: { taskId: row.taskId, contextId: row.conversationId, status, metadata: { seq: at } },
+    });
+    const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+    const [r] = await storage.a2a.messagesAfter(fresh, seq, 1);
+    if (r && !(fresh.ended && r.message.seq > fresh.ended.seq)) {
+      const status = statusAfter(fresh, r);
+      const end = terminalStates.has(status.state);
+      if (end && !fresh.ended) settle(fresh, status.state, r.message.seq);
+      return {
+        position: 2 * r.message.seq + (end ? 1 : 0),
+        seq: r.message.seq,
+        end,
+        event: update(status, r.message.seq),
+      };
+    }
+    if (fresh.ended && fresh.ended.seq <= seq) {
+      const status: A2a.TaskStatus = { state: fresh.ended.state as A2a.TaskState, timestamp: fresh.ended.at };
+      return { position: after + 1, seq, end: true, event: update(status, fresh.ended.seq) };
+    }
+    if (!fresh.ended) {
+      const { status } = await statusAt(fresh, undefined, true);
+      if (terminalStates.has(status.state)) return { position: after + 1, seq, end: true, event: update(status, seq) };
+    }
+    return undefined;
+  };
+
   /** A page of the caller's tasks with this agent, newest first (ListTasks). */
   const list = async (caller: A2aCaller, target: A2aTarget, p: typeof A2a.ListTasksRequest.Type) => {
     const pageSize = Math.min(Math.max(p.pageSize ?? 50, 1), 100);
@@ -491,7 +525,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     };
   };
 
-  return { ownTask, send, waitFor, cancel, follow, taskAt, list, currentState };
+  return { ownTask, send, waitFor, cancel, follow, taskAt, list, currentState, nextUpdate };
 };
 
 export type A2aService = ReturnType<typeof makeA2aService>;

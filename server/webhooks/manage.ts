@@ -65,5 +65,7 @@ export const checkSecrets = async (storage: Storage, sealer: Sealer): Promise<nu
       sealed++;
     }
   }
+  // A2A push configs (server/a2a/push.ts) are sealed with the same key: they must open too.
+  for (const value of await storage.a2aPush.sealedValues()) sealer.open(value);
   return sealed;
 };

@@ -41,7 +41,7 @@ describe("A2A agent cards conform to the A2A 1.0 schema", () => {
     expect(again.status).toBe(304);
     expect(card).toMatchObject({
       version: "2.1.0",
-      capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: false },
+      capabilities: { streaming: true, pushNotifications: true, extendedAgentCard: false },
       securitySchemes: { switchboard: { httpAuthSecurityScheme: { scheme: "Bearer" } } },
     });
   });

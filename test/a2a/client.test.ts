@@ -50,7 +50,7 @@ describe("A2A edge, through the official A2A client", () => {
     const card = await s.client.getAgentCard();
     expect(card.name).toBe(`${s.agent.record.name} the helper`);
     expect(card.capabilities?.streaming).toBe(true);
-    expect(card.capabilities?.pushNotifications).toBe(false);
+    expect(card.capabilities?.pushNotifications).toBe(true);
     expect(card.supportedInterfaces[0]!.url).toBe(`${t.url}/a2a/${s.agent.record.name}`);
   });
 

@@ -67,13 +67,7 @@ describe("A2A edge: errors map to A2A 1.0 codes", () => {
     expect(r.status).toBe(413);
   });
 
-  it("push configs, extended cards and raw parts are refused with their A2A errors", async () => {
-    const push = await rpc("CreateTaskPushNotificationConfig", { taskId: "tsk_x", url: "https://example.com/hook" });
-    expect(push.body.error).toMatchObject({ code: -32003 });
-    expect(push.body.error.data[0]).toMatchObject({
-      reason: "PUSH_NOTIFICATION_NOT_SUPPORTED",
-      domain: "a2a-protocol.org",
-    });
+  it("extended cards and raw parts are refused with their A2A errors", async () => {
     expect((await rpc("GetExtendedAgentCard", {})).body.error.code).toBe(-32004);
     const raw = await rpc("SendMessage", { message: { ...send.message, parts: [{ raw: "aGk=" }] } });
     expect(raw.body.error.code).toBe(-32005);
