@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength } from "./length.ts";
 import { defineCallback } from "./define.ts";
 import { AgentId, ConversationId, MessageId, Task, TaskId, Timestamp } from "./shapes.ts";
 import { Part } from "./parts.ts";
@@ -18,7 +19,7 @@ export const TaskCreateCallback = defineCallback({
     Schema.Struct({ verdict: Schema.Literal("accept") }),
     Schema.Struct({
       verdict: Schema.Literal("reject"),
-      reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+      reason: Schema.optional(Schema.String.pipe(maxLength(500))),
     }),
   ),
   errors: [],
@@ -45,7 +46,7 @@ export const MessageAuthorizeCallback = defineCallback({
     Schema.Struct({ decision: Schema.Literal("forward"), recipients: Schema.optional(Schema.Array(AgentId)) }),
     Schema.Struct({
       decision: Schema.Literal("block"),
-      reason: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+      reason: Schema.optional(Schema.String.pipe(maxLength(500))),
     }),
   ),
   errors: [],

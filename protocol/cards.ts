@@ -1,9 +1,10 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "./length.ts";
 import { IntentName } from "./intents/names.ts";
 import { optional } from "./intents/kit.ts";
 
 /** A non-empty string of at most 4,000 characters: the default for intent and card text fields. */
-export const Text4k = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(4000));
+export const Text4k = Schema.String.pipe(minLength(1), maxLength(4000));
 
 export const ProfileSnapshot = Schema.Struct({
   headline: Text4k,

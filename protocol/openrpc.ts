@@ -96,14 +96,20 @@ const ANNOTATION_KEYS = new Set(["$ref", "description", "title", "examples", "de
  * Make the document loadable by JSON Schema tools as one unit (issue 9):
  * Effect gives every Schema.Unknown the same `$id` ("/schemas/unknown", 15
  * times), which tools refuse as a duplicate, so `$id`s are dropped (nothing
- * refers to them); and draft-07 ignores keywords beside `$ref`, so a `$ref`
- * with bounds next to it becomes `allOf: [{$ref}]` beside those bounds.
+ * refers to them); draft-07 ignores keywords beside `$ref`, so a `$ref`
+ * with bounds next to it becomes `allOf: [{$ref}]` beside those bounds; and
+ * an integer without bounds gets the safe-integer ones the hub enforces.
  */
 const loadable = <T>(value: T): T => {
   if (Array.isArray(value)) return value.map(loadable) as T;
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) if (k !== "$id") out[k] = loadable(v);
+  // Effect's Int is a safe integer; JSON Schema's "integer" alone also allows 2^60, which the hub refuses.
+  if (out.type === "integer") {
+    out.minimum ??= -Number.MAX_SAFE_INTEGER;
+    out.maximum ??= Number.MAX_SAFE_INTEGER;
+  }
   if (typeof out.$ref === "string" && Object.keys(out).some((k) => !ANNOTATION_KEYS.has(k))) {
     const { $ref, ...rest } = out;
     return { allOf: [{ $ref }], ...rest } as T;

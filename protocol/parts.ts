@@ -1,4 +1,5 @@
 import { Schema, SchemaAST } from "effect";
+import { maxLength, minLength } from "./length.ts";
 import { ConversationId, MessageId, TaskId, Timestamp } from "./shapes.ts";
 import { IntentName, intentNames } from "./intents/names.ts";
 import { intentPayloads } from "./intents/payloads.ts";
@@ -12,11 +13,11 @@ export { HttpUrl };
  */
 const RequiredJson = Schema.Unknown.pipe(Schema.filter((v) => v !== undefined, { message: () => "is missing" }));
 
-const MimeType = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255));
+const MimeType = Schema.String.pipe(minLength(1), maxLength(255));
 
 export const TextPart = Schema.Struct({
   type: Schema.Literal("text"),
-  text: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(32768)),
+  text: Schema.String.pipe(minLength(1), maxLength(32768)),
 }).annotations({ identifier: "TextPart" });
 
 export const DataPart = Schema.Struct({
@@ -28,7 +29,7 @@ export const DataPart = Schema.Struct({
 export const FilePart = Schema.Struct({
   type: Schema.Literal("file"),
   url: HttpUrl,
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(1024)),
+  name: Schema.String.pipe(minLength(1), maxLength(1024)),
   mimeType: Schema.optional(MimeType),
   size: Schema.optional(Schema.NonNegativeInt),
 }).annotations({ identifier: "FilePart" });
@@ -36,10 +37,10 @@ export const FilePart = Schema.Struct({
 export const ImagePart = Schema.Struct({
   type: Schema.Literal("image"),
   url: HttpUrl,
-  altText: Schema.optional(Schema.String.pipe(Schema.maxLength(4000))),
+  altText: Schema.optional(Schema.String.pipe(maxLength(4000))),
 }).annotations({ identifier: "ImagePart" });
 
-export const CorrelationId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)).annotations({
+export const CorrelationId = Schema.String.pipe(minLength(1), maxLength(100)).annotations({
   identifier: "CorrelationId",
 });
 

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "./length.ts";
 
 /**
  * The shapes of section 4: ids, timestamps, the principals and the core
@@ -6,7 +7,7 @@ import { Schema } from "effect";
  * a task id is expected; on the wire they are plain strings.
  */
 const id = <B extends string>(brand: B, prefix: string) =>
-  Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.brand(brand)).annotations({
+  Schema.String.pipe(minLength(1), maxLength(100), Schema.brand(brand)).annotations({
     identifier: brand,
     description: `An id, normally \`${prefix}<random>\`.`,
   });
@@ -24,7 +25,7 @@ export type ConversationId = typeof ConversationId.Type;
 export const MessageId = id("MessageId", "msg_");
 export type MessageId = typeof MessageId.Type;
 /** Any principal's id: an agent, app or user id, or `admin`. */
-export const PrincipalId = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)).annotations({
+export const PrincipalId = Schema.String.pipe(minLength(1), maxLength(100)).annotations({
   identifier: "PrincipalId",
 });
 
@@ -35,7 +36,7 @@ export const Timestamp = Schema.String.annotations({
 });
 
 /** A non-empty string of at most `max` characters. */
-export const NonEmpty = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max));
+export const NonEmpty = (max: number) => Schema.String.pipe(minLength(1), maxLength(max));
 
 /** An event-log cursor: a non-negative integer carried as a decimal string. */
 export const Cursor = Schema.String.pipe(
@@ -51,8 +52,8 @@ export const AgentName = Schema.String.pipe(
 
 /** App names namespace app-declared actions (`<appName>.<id>`), so they hold no dot. */
 export const AppName = Schema.String.pipe(
-  Schema.minLength(1),
-  Schema.maxLength(64),
+  minLength(1),
+  maxLength(64),
   Schema.pattern(/^[^.\s][^.]*$/, { message: () => "app names may not contain '.' or start with white space" }),
 ).annotations({ identifier: "AppName" });
 
@@ -124,7 +125,7 @@ export const Page = <A, I>(item: Schema.Schema<A, I, never>) =>
 export const ListLimit = Schema.Int.pipe(Schema.between(1, 200)).annotations({
   description: "Page size, 1 to 200; 50 when omitted.",
 });
-export const ListCursor = Schema.String.pipe(Schema.maxLength(512)).annotations({
+export const ListCursor = Schema.String.pipe(maxLength(512)).annotations({
   description: "The nextCursor of the previous page, passed back with the same other params.",
 });
 export const ListFields = {

@@ -54,6 +54,12 @@ export const optionSpecs = {
   ),
   "rate-limit": opt("integer", 10_000, "Requests per second per connection (token bucket refill rate)."),
   "rate-burst": opt("integer", 20_000, "Token bucket size: requests a connection may send at once."),
+  "rate-bytes": opt(
+    "bytes",
+    1024 * 1024,
+    "Bytes per second the hub reads from one WebSocket connection (refill rate of a byte budget beside --rate-limit): a frame that overdraws the budget is handled, then the socket is not read until the budget refills.",
+  ),
+  "rate-bytes-burst": opt("bytes", 2 * 1024 * 1024, "Byte budget size: bytes a connection may send at once."),
   "malformed-limit": opt(
     "integer",
     100,

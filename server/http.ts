@@ -32,11 +32,26 @@ export type Gate =
   | { readonly ok: true; readonly principal: AuthedPrincipal | undefined; readonly secretHash?: Buffer }
   | { readonly ok: false; readonly status: number; readonly error: WireError };
 
+/** A refusal of the HTTP gate: 403 (Host or Origin) or 429 (rate). */
+export type Refusal = { readonly ok: false; readonly status: number; readonly error: WireError };
+
+/**
+ * The gate's parts, for routes whose callers are not the hub's principals
+ * (the A2A edge's a2a-clients): `screen` checks Host and Origin and takes
+ * the address's token (once per request, whatever is asked); `principal`
+ * takes a token from the bucket of any caller key.
+ */
+export interface Guard {
+  screen(): Refusal | undefined;
+  principal(key: string): Refusal | undefined;
+}
+
 export type Route = (
   req: IncomingMessage,
   res: ServerResponse,
   body: () => Promise<string>,
   gate: () => Promise<Gate>,
+  guard: Guard,
 ) => Promise<boolean>;
 
 export class BodyTooLarge extends Error {}
@@ -141,19 +156,28 @@ const trackQueued = (res: ServerResponse, socket: Socket): void => {
 export const createHttpHandler = (deps: HttpDeps) => {
   const byAddress = new KeyedBuckets(deps.rateLimit, deps.rateBurst);
   const byPrincipal = new KeyedBuckets(deps.rateLimit, deps.rateBurst);
-  const rateLimited = (wait: number, who: string): Gate => ({
+  const rateLimited = (wait: number, who: string): Refusal => ({
     ok: false,
     status: 429,
     error: wire("RateLimited", `Too many HTTP requests from this ${who}; retry after ${wait} ms.`, {
       retryAfterMs: wait,
     }),
   });
-  /** Rate by address, then the bearer token, then rate by principal: all before a body is read. */
-  const gateOf = async (req: IncomingMessage): Promise<Gate> => {
+  const screenOf = (req: IncomingMessage): Refusal | undefined => {
     const refusal = browserRefusal(req, deps.browsers);
     if (refusal) return { ok: false, status: 403, error: wire("Forbidden", refusal, { reason: "origin" }) };
     const addressWait = byAddress.take(req.socket.remoteAddress ?? "unknown");
     if (addressWait > 0) return rateLimited(addressWait, "address");
+    return undefined;
+  };
+  const principalRate = (key: string): Refusal | undefined => {
+    const wait = byPrincipal.take(key);
+    return wait > 0 ? rateLimited(wait, "principal") : undefined;
+  };
+  /** Rate by address, then the bearer token, then rate by principal: all before a body is read. */
+  const gateOf = async (req: IncomingMessage, screen: () => Refusal | undefined): Promise<Gate> => {
+    const screened = screen();
+    if (screened) return screened;
     const auth = await checkBearer(deps.storage, req);
     if (!auth.ok) {
       return auth.status === 401
@@ -165,8 +189,8 @@ export const createHttpHandler = (deps: HttpDeps) => {
         : { ok: false, status: 403, error: wire("Forbidden", "This agent is suspended.", { reason: auth.reason }) };
     }
     if (auth.principal) {
-      const wait = byPrincipal.take(auth.principal.id);
-      if (wait > 0) return rateLimited(wait, "principal");
+      const limited = principalRate(auth.principal.id);
+      if (limited) return limited;
     }
     return auth;
   };
@@ -189,8 +213,11 @@ export const createHttpHandler = (deps: HttpDeps) => {
     if (req.method === "POST" && path === "/rpc" && deps.dispatcher.draining) {
       return sendJson(res, 503, '{"error":"the hub is shutting down; nothing was executed, retry shortly"}');
     }
+    let screened: { refusal: Refusal | undefined } | undefined;
+    const screen = () => (screened ??= { refusal: screenOf(req) }).refusal;
     let gate: Promise<Gate> | undefined;
-    const gateOnce = () => (gate ??= gateOf(req));
+    const gateOnce = () => (gate ??= gateOf(req, screen));
+    const guard: Guard = { screen, principal: principalRate };
     if (req.method === "POST" && path === "/rpc") {
       const g = await gateOnce();
       if (!g.ok) {
@@ -207,7 +234,7 @@ export const createHttpHandler = (deps: HttpDeps) => {
       }
       return sendJson(res, 200, answer);
     }
-    for (const route of deps.routes ?? []) if (await route(req, res, body, gateOnce)) return;
+    for (const route of deps.routes ?? []) if (await route(req, res, body, gateOnce, guard)) return;
     sendJson(
       res,
       404,
@@ -236,6 +263,20 @@ export const createHttpHandler = (deps: HttpDeps) => {
             res,
             413,
             rpcError(-32600, "InvalidRequest", `The body exceeds ${deps.maxBodyBytes} bytes (--max-frame-bytes).`),
+          );
+        }
+        return;
+      }
+      if (deps.storage.isUnavailable(err)) {
+        deps.log.warn({ err, path }, "database unreachable");
+        if (!res.headersSent) {
+          res.setHeader("retry-after", "1");
+          sendJson(
+            res,
+            503,
+            rpcError(-32039, "Unavailable", "The hub cannot reach its database right now; retry shortly.", {
+              retryAfterMs: 1000,
+            }),
           );
         }
         return;

@@ -23,6 +23,18 @@ export class TokenBucket {
     }
     return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
   }
+
+  /**
+   * Spend `cost` tokens (bytes), going into debt if need be: 0 when some
+   * are left after it, else the milliseconds until the balance is positive
+   * again. A cost larger than the bucket is still taken, then paid back.
+   */
+  spend(cost: number): number {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000) - cost;
+    this.last = now;
+    return this.tokens > 0 ? 0 : Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate));
+  }
 }
 
 /** Counts events in a fixed window; `hit` answers whether the limit is now exceeded. */

@@ -5,6 +5,8 @@ export interface BrowserPolicy {
   readonly host: string;
   readonly publicUrl: string;
   readonly allowedOrigins: string;
+  /** The A2A edge's public base URL: its host name is the hub's too. */
+  readonly a2aPublicUrl?: string;
 }
 
 const hostnameOf = (hostHeader: string): string | undefined => {
@@ -29,7 +31,8 @@ export const browserRefusal = (req: IncomingMessage, policy: BrowserPolicy): str
   const hostHeader = req.headers.host ?? "";
   const name = hostnameOf(hostHeader);
   const names = new Set(["localhost", policy.host.toLowerCase()]);
-  if (policy.publicUrl) names.add(new URL(policy.publicUrl).hostname.replace(/^\[|\]$/g, "").toLowerCase());
+  for (const url of [policy.publicUrl, policy.a2aPublicUrl])
+    if (url) names.add(new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase());
   if (name === undefined || (isIP(name) === 0 && !names.has(name))) {
     return `Host ${JSON.stringify(hostHeader)} is not this hub's; use its address, or set --public-url to the name clients use.`;
   }

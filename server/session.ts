@@ -7,6 +7,8 @@ export interface SessionLimits {
   readonly maxBufferedBytes: number;
   readonly rateLimit: number;
   readonly rateBurst: number;
+  readonly rateBytes: number;
+  readonly rateBytesBurst: number;
   readonly malformedLimit: number;
   readonly malformedWindowMs: number;
   readonly closeGraceMs: number;
@@ -51,6 +53,7 @@ export class Session {
   /** When the socket was accepted (ms since the epoch). */
   readonly connectedAt = Date.now();
   private readonly bucket: TokenBucket;
+  private readonly bytes: TokenBucket;
   private readonly malformed: WindowCounter;
   /** Reading is paused while a connection over its rate pays back its refusals. */
   private throttled = false;
@@ -66,6 +69,7 @@ export class Session {
     private readonly onClose: (code: number) => void,
   ) {
     this.bucket = new TokenBucket(limits.rateLimit, limits.rateBurst);
+    this.bytes = new TokenBucket(limits.rateBytes, limits.rateBytesBurst);
     this.malformed = new WindowCounter(limits.malformedLimit, limits.malformedWindowMs);
   }
 
@@ -140,6 +144,43 @@ export class Session {
     const wait = this.bucket.take();
     if (wait > 0) this.throttle(wait);
     return wait;
+  }
+
+  /**
+   * The byte budget (--rate-bytes), spent by every frame as it is read.
+   * Parsing and walking a frame costs about its size (a 1 MiB frame of
+   * 50,000 keys: ~0.3 s), which --rate-limit, counting requests, does not
+   * bound. A frame that overdraws the budget is still handled (it has been
+   * read, and a refusal could not carry its id without parsing it), but the
+   * hub reads nothing more from this socket until the budget is positive
+   * again: later frames wait in TCP, and the sender is slowed to the rate.
+   */
+  spendBytes(size: number): void {
+    const wait = this.bytes.spend(size);
+    if (wait > 0) this.pauseForBytes(wait);
+  }
+
+  private bytesPaused = false;
+  private pauseForBytes(ms: number): void {
+    if (this.bytesPaused || this.closed) return;
+    this.bytesPaused = true;
+    this.holds++;
+    this.ws.pause();
+    const later = (wait: number) =>
+      setTimeout(() => {
+        // Frames read after the pause began (the rest of that read) were charged too: pay them back first.
+        const owed = this.bytes.spend(0);
+        if (owed > 0 && !this.closed) return later(owed);
+        this.bytesPaused = false;
+        this.holds--;
+        if (this.holds === 0 && !this.throttled && !this.closed) this.ws.resume();
+      }, wait).unref();
+    later(ms);
+  }
+
+  /** Whether the hub has paused reading this socket (rate, byte budget, back-pressure): its pongs wait unread too. */
+  get readingPaused(): boolean {
+    return this.throttled || this.holds > 0;
   }
 
   /**

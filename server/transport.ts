@@ -130,6 +130,8 @@ export class Transport {
         session.close(CloseCode.unsupportedData, "text frames only: one JSON value per frame");
         return;
       }
+      // The byte budget (--rate-bytes): a frame that overdraws it stops reading until it refills.
+      session.spendBytes(frameBytes(data));
       this.inFlight++;
       dispatcher
         .onFrame(session, rawText(data))
@@ -167,12 +169,13 @@ export class Transport {
   private beat(): void {
     for (const s of this.deps.sessions.each()) {
       const missed = this.missedPongs.get(s) ?? 0;
-      if (missed >= 2) {
+      if (missed >= 2 && !s.readingPaused) {
         s.closed = true;
         s.ws.terminate();
         continue;
       }
-      this.missedPongs.set(s, missed + 1);
+      // A pong cannot arrive while the hub itself leaves the socket unread: such a beat is not counted as missed.
+      if (!s.readingPaused) this.missedPongs.set(s, missed + 1);
       s.ws.ping();
     }
   }
@@ -225,6 +228,9 @@ export class Transport {
     for (const ws of this.wss.clients) ws.terminate();
   }
 }
+
+const frameBytes = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 
 const rawText = (data: RawData): string =>
   Array.isArray(data)

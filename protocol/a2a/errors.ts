@@ -15,6 +15,15 @@ export const a2aErrorTable = {
   InternalError: spec(-32603, "INTERNAL_ERROR", 500),
   /** Not an A2A error: a missing, bad or rotated bearer token (HTTP 401), outside A2A's reserved range. */
   UnauthenticatedError: spec(-32000, "UNAUTHENTICATED", 401),
+  /**
+   * Not A2A errors either, with the same code: the reason (google.rpc's) and
+   * the HTTP status tell them apart. A browser page of another origin or a
+   * foreign Host (403), too many requests from one address or client (429),
+   * the hub's database unreachable (503).
+   */
+  PermissionDeniedError: spec(-32000, "PERMISSION_DENIED", 403),
+  RateLimitedError: spec(-32000, "RESOURCE_EXHAUSTED", 429),
+  UnavailableError: spec(-32000, "UNAVAILABLE", 503),
   TaskNotFoundError: spec(-32001, "TASK_NOT_FOUND", 404),
   TaskNotCancelableError: spec(-32002, "TASK_NOT_CANCELABLE", 400),
   PushNotificationNotSupportedError: spec(-32003, "PUSH_NOTIFICATION_NOT_SUPPORTED", 400),

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { AgentId, AgentName, Empty, Timestamp } from "../shapes.ts";
 import { HttpUrl } from "../url.ts";
@@ -17,7 +18,7 @@ import {
 
 /* The hub's own methods (over /ws and POST /rpc) that open an agent to A2A callers. */
 
-const NonEmpty = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max));
+const NonEmpty = (max: number) => Schema.String.pipe(minLength(1), maxLength(max));
 const MediaTypes = Schema.Array(NonEmpty(255)).pipe(Schema.minItems(1), Schema.maxItems(20));
 
 /** What an agent publishes to be reachable over A2A; the hub builds the A2A agent card from it. */

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 
 /**
  * The A2A 1.0 wire types the hub accepts and produces, in their JSON form
@@ -11,8 +12,8 @@ import { Schema } from "effect";
 const opt = Schema.optional;
 /** google.protobuf.Struct */
 export const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown });
-const Text = (max: number) => Schema.String.pipe(Schema.maxLength(max));
-const NonEmpty = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max));
+const Text = (max: number) => Schema.String.pipe(maxLength(max));
+const NonEmpty = (max: number) => Schema.String.pipe(minLength(1), maxLength(max));
 const Int32 = Schema.Int.pipe(Schema.between(0, 2_147_483_647));
 
 export const Role = Schema.Literal("ROLE_USER", "ROLE_AGENT");

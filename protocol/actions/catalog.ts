@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { AppId } from "../shapes.ts";
 import { checkJsonSchema } from "./json-schema.ts";
 
@@ -40,7 +41,7 @@ export const ACTIONS_INVOKE_SCOPE = "actions.invoke";
 
 /** An app's own id for an action, before the `<appName>.` namespace is put in front. */
 export const ActionLocalId = Schema.String.pipe(
-  Schema.maxLength(100),
+  maxLength(100),
   Schema.pattern(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, {
     message: () => "action ids are letters, digits, _ and -, in dot-separated words (e.g. play or media.seek)",
   }),
@@ -79,8 +80,8 @@ const declarationIssues = (d: {
 export const ActionDeclaration = Schema.Struct({
   id: ActionLocalId,
   type: Schema.Literal("action"),
-  name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
-  description: Schema.String.pipe(Schema.maxLength(4000)),
+  name: Schema.String.pipe(minLength(1), maxLength(200)),
+  description: Schema.String.pipe(maxLength(4000)),
   permissions: Permissions,
   side_effects: SideEffects,
   schema: Schema.Struct({ input: JsonSchemaDoc, output: JsonSchemaDoc }),

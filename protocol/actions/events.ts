@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength } from "../length.ts";
 import { defineNotification } from "../define.ts";
 import { AgentId, AppId, Timestamp, UserId } from "../shapes.ts";
 import { CoordinationRequestId, EventId } from "./ids.ts";
@@ -143,7 +144,7 @@ export const matchesEvent = (pattern: string, event: string): boolean =>
   pattern === "*" || pattern === event || (pattern.endsWith(".*") && event.startsWith(pattern.slice(0, -1)));
 
 export const EventPattern = Schema.String.pipe(
-  Schema.maxLength(100),
+  maxLength(100),
   Schema.filter((p) => actionEventNames.some((e) => matchesEvent(p, e)), {
     message: () =>
       `matches no event; use *, an event name (${actionEventNames.join(", ")}) or a family prefix such as intent.*`,

@@ -1,8 +1,9 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 
 /** Ids of the action layer (section 4); branded like the core ids, plain strings on the wire. */
 const id = <B extends string>(brand: B, prefix: string) =>
-  Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100), Schema.brand(brand)).annotations({
+  Schema.String.pipe(minLength(1), maxLength(100), Schema.brand(brand)).annotations({
     identifier: brand,
     description: `An id, normally \`${prefix}<random>\`.`,
   });

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { Empty, UserId } from "../shapes.ts";
 import { ActionDeclarations, CatalogEntry } from "./catalog.ts";
@@ -9,13 +10,13 @@ import { ActionContext } from "./shapes.ts";
 /** Section 7: the catalog, invocation, confirmation, batches and the app-side declarations. */
 const Invokers = ["agent", "app", "user"] as const;
 
-export const ActionName = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)).annotations({
+export const ActionName = Schema.String.pipe(minLength(1), maxLength(200)).annotations({
   description: "An action id from actions/list: a built-in (intent.create) or an app's (<appName>.<id>).",
 });
 export const ActionParams = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
   description: "The action's params, checked against its input schema.",
 });
-export const IdempotencyKey = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(255)).annotations({
+export const IdempotencyKey = Schema.String.pipe(minLength(1), maxLength(255)).annotations({
   description:
     "Kept per (caller, key) for 24 h: a repeat with the same action, params and actorUserId returns the stored result.",
 });

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength } from "../length.ts";
 import { AgentId, AppId, NonEmpty, Timestamp, UserId } from "../shapes.ts";
 import {
   ChatId,
@@ -55,10 +56,10 @@ export type Invoker = typeof Invoker.Type;
 
 /** Section 7.2 `_context`: logged, passed to app-served actions, never required. */
 export const ActionContext = Schema.Struct({
-  invoked_by: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  pane_id: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  space_id: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  timestamp: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  invoked_by: Schema.optional(Schema.String.pipe(maxLength(200))),
+  pane_id: Schema.optional(Schema.String.pipe(maxLength(200))),
+  space_id: Schema.optional(Schema.String.pipe(maxLength(200))),
+  timestamp: Schema.optional(Schema.String.pipe(maxLength(200))),
 }).annotations({ identifier: "ActionContext" });
 export type ActionContext = typeof ActionContext.Type;
 

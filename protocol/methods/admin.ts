@@ -1,11 +1,12 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { Agent, AgentId, AgentName, App, AppName, PrincipalId, User, UserId } from "../shapes.ts";
 import { AppManifest } from "../manifest.ts";
 
 const Token = Schema.String.annotations({ description: "sb_<kind>.<id>.<secret>; shown once, stored hashed." });
 const Names = (max: number) =>
-  Schema.Array(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))).pipe(Schema.maxItems(max));
+  Schema.Array(Schema.String.pipe(minLength(1), maxLength(100))).pipe(Schema.maxItems(max));
 
 export const AdminAppCreate = defineMethod({
   name: "admin/app/create",
@@ -26,7 +27,7 @@ export const AdminAgentCreate = defineMethod({
   summary: "Create an agent, optionally owned by a user; returns its token once.",
   params: Schema.Struct({
     name: AgentName,
-    displayName: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))),
+    displayName: Schema.optional(Schema.String.pipe(minLength(1), maxLength(100))),
     ownerUserId: Schema.optional(UserId),
   }),
   result: Schema.Struct({ agent: Agent, token: Token }),
@@ -37,7 +38,7 @@ export const AdminAgentCreate = defineMethod({
 export const AdminUserCreate = defineMethod({
   name: "admin/user/create",
   summary: "Create a user; returns its token once.",
-  params: Schema.Struct({ name: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)) }),
+  params: Schema.Struct({ name: Schema.String.pipe(minLength(1), maxLength(100)) }),
   result: Schema.Struct({ user: User, token: Token }),
   callers: ["admin"],
   errors: [],

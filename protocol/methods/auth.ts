@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { Agent, AgentName, Cursor, Principal } from "../shapes.ts";
 
@@ -11,7 +12,7 @@ export const AuthConnect = defineMethod({
   summary:
     "Authenticate this socket with a token. With resumeAfter, the events logged after that cursor are pushed right after the response, in order, before any new ones.",
   params: Schema.Struct({
-    token: Schema.String.pipe(Schema.maxLength(512)),
+    token: Schema.String.pipe(maxLength(512)),
     minProtocol: Schema.optional(ProtocolVersion),
     maxProtocol: Schema.optional(ProtocolVersion),
     resumeAfter: Schema.optional(Cursor),
@@ -34,8 +35,8 @@ export const AuthRegister = defineMethod({
     "Create an agent by self-registration, when the hub runs with --registration open, or secret with the matching secret.",
   params: Schema.Struct({
     name: AgentName,
-    displayName: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))),
-    registrationSecret: Schema.optional(Schema.String.pipe(Schema.maxLength(512))),
+    displayName: Schema.optional(Schema.String.pipe(minLength(1), maxLength(100))),
+    registrationSecret: Schema.optional(Schema.String.pipe(maxLength(512))),
   }),
   result: Schema.Struct({ agent: Agent, token: Schema.String }),
   callers: ["anonymous", "agent", "app", "user", "admin"],

@@ -1,11 +1,12 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { AgentId, Conversation, ConversationId, Empty, ListFields, Page, TaskId } from "../shapes.ts";
 
 const Participants = Schema.Array(AgentId).pipe(Schema.minItems(1), Schema.maxItems(1000));
 const CreateParams = Schema.Struct({
   taskId: TaskId,
-  name: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100))),
+  name: Schema.optional(Schema.String.pipe(minLength(1), maxLength(100))),
   participants: Participants,
 });
 const ConversationResult = Schema.Struct({ conversation: Conversation });

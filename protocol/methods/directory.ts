@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { Agent, AgentId, ListFields, Page } from "../shapes.ts";
 import { AgentCard } from "../cards.ts";
@@ -11,7 +12,7 @@ export const AgentListItem = Schema.Struct({
 export const AgentAgentsList = defineMethod({
   name: "agent/agents/list",
   summary: "The directory of agents with their cards, by name; query filters on name and display name.",
-  params: Schema.Struct({ query: Schema.optional(Schema.String.pipe(Schema.maxLength(100))), ...ListFields }),
+  params: Schema.Struct({ query: Schema.optional(Schema.String.pipe(maxLength(100))), ...ListFields }),
   result: Page(AgentListItem),
   callers: ["agent", "app", "user", "admin"],
   errors: [],

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { AgentCard } from "../cards.ts";
 import { Message } from "../parts.ts";
@@ -162,7 +163,7 @@ export const AdminSocketsList = defineMethod({
   summary: "Open sockets with their principal, address, buffered bytes and cursor lag, newest first.",
   params: Schema.Struct({
     principalType: Schema.optional(SocketPrincipalType),
-    principalId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))),
+    principalId: Schema.optional(Schema.String.pipe(maxLength(100))),
     ...ListFields,
   }),
   result: Page(SocketInfo),

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import { ConversationId, ListFields, MessageId, Page, TaskId } from "../shapes.ts";
 import { CorrelationId, Message, Parts } from "../parts.ts";
@@ -12,7 +13,7 @@ export const MessagesSend = defineMethod({
     conversationId: ConversationId,
     parts: Parts,
     replyToId: Schema.optional(MessageId),
-    clientMessageId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64))),
+    clientMessageId: Schema.optional(Schema.String.pipe(minLength(1), maxLength(64))),
   }),
   result: Schema.Struct({ message: Message }),
   callers: ["agent"],

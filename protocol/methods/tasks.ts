@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { maxLength, minLength } from "../length.ts";
 import { defineMethod } from "../define.ts";
 import {
   AgentId,
@@ -14,7 +15,7 @@ import {
 } from "../shapes.ts";
 
 const AgentIds = (max: number) => Schema.Array(AgentId).pipe(Schema.maxItems(max));
-const ConversationName = Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100));
+const ConversationName = Schema.String.pipe(minLength(1), maxLength(100));
 
 export const InitialConversation = Schema.Struct({
   name: Schema.optional(ConversationName),
@@ -29,7 +30,7 @@ export const TaskRequest = defineMethod({
   params: Schema.Struct({
     appId: Schema.optional(AppId),
     invitedAgentIds: AgentIds(1000),
-    title: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+    title: Schema.optional(Schema.String.pipe(minLength(1), maxLength(200))),
     initialConversation: Schema.optional(InitialConversation),
   }),
   result: Schema.Struct({ task: Task, conversation: Schema.NullOr(Conversation) }),

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { A2a, strictDecoder, type Decoded } from "../../protocol/index.ts";
 import type { HubContext } from "../hub-context.ts";
-import { bearerOf, sendJson } from "../http.ts";
+import { bearerOf, sendJson, type Guard, type Refusal } from "../http.ts";
 import { deeperThan } from "../limits.ts";
 import { verifyA2aToken } from "../tokens.ts";
 import { agentCard, A2A_VERSION, hostCard } from "./card.ts";
@@ -27,6 +27,17 @@ const decoders = Object.fromEntries(
 const fieldOf = (path: ReadonlyArray<string | number>): string =>
   path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${key}` : key), "");
 
+const idOfFrame = (frame: unknown): Id =>
+  isObject(frame) && (typeof frame.id === "string" || typeof frame.id === "number") ? frame.id : null;
+
+const idOf = (text: string): Id => {
+  try {
+    return idOfFrame(JSON.parse(text));
+  } catch {
+    return null;
+  }
+};
+
 const rpcAnswer = (id: Id, body: { result: unknown } | { error: A2a.A2aWireError }): string =>
   JSON.stringify({ jsonrpc: "2.0", id, ...body });
 
@@ -42,6 +53,9 @@ const rpcAnswer = (id: Id, body: { result: unknown } | { error: A2a.A2aWireError
  * Bodies are capped by --max-frame-bytes (413) and nested at most
  * --max-json-depth deep; params are strict (an unknown field is
  * InvalidParamsError naming it); the bearer token must be an a2a-client's.
+ * The HTTP gate applies as to POST /rpc: Host and Origin (403), a token
+ * bucket per address before anything is read and one per a2a-client before
+ * the body (429), and an unreachable database is UNAVAILABLE (503).
  */
 export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushService) => {
   const { storage, config } = hub;
@@ -280,12 +294,48 @@ export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushSer
     );
   };
 
+  /** A refusal of the HTTP gate as an A2A error (its HTTP status kept, Retry-After on 429). */
+  const refuse = (res: ServerResponse, id: Id, refusal: Refusal): void => {
+    if (refusal.status === 429) {
+      res.setHeader("retry-after", String(Math.ceil(Number(refusal.error.data.retryAfterMs ?? 1000) / 1000)));
+      return fail(res, id, a2aError("RateLimitedError", refusal.error.message), 429);
+    }
+    fail(res, id, a2aError("PermissionDeniedError", refusal.error.message), refusal.status);
+  };
+
+  const unavailable = (res: ServerResponse, id: Id, err: unknown): void => {
+    hub.log.warn({ err }, "A2A: database unreachable");
+    res.setHeader("retry-after", "1");
+    fail(
+      res,
+      id,
+      a2aError("UnavailableError", "The hub cannot reach its database right now; nothing was done. Retry shortly."),
+      503,
+    );
+  };
+
   const rpc = async (
     req: IncomingMessage,
     res: ServerResponse,
     body: () => Promise<string>,
+    guard: Guard,
     name: string | undefined,
   ) => {
+    const screened = guard.screen();
+    if (screened) return refuse(res, null, screened);
+    // The token before the body is parsed, as on POST /rpc: a throttled caller's body is never read.
+    let who: A2aCaller | { status: 401 | 403; message: string };
+    try {
+      who = await caller(req);
+    } catch (err) {
+      if (storage.isUnavailable(err)) return unavailable(res, null, err);
+      throw err;
+    }
+    // A refused token still gets its request's id back when the body can be read, as on POST /rpc (10.24).
+    if ("status" in who)
+      return fail(res, idOf(await body()), a2aError("UnauthenticatedError", who.message), who.status);
+    const limited = guard.principal(`a2a:${who.clientId}`);
+    if (limited) return refuse(res, null, limited);
     const text = await body();
     let frame: unknown;
     try {
@@ -293,7 +343,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushSer
     } catch {
       return fail(res, null, a2aError("JSONParseError", "The body is not valid JSON; send one JSON-RPC 2.0 request."));
     }
-    const id: Id = isObject(frame) && (typeof frame.id === "string" || typeof frame.id === "number") ? frame.id : null;
+    const id = idOfFrame(frame);
     if (!isObject(frame) || frame.jsonrpc !== "2.0" || typeof frame.method !== "string" || !("id" in frame)) {
       return fail(
         res,
@@ -304,8 +354,6 @@ export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushSer
         ),
       );
     }
-    const who = await caller(req);
-    if ("status" in who) return fail(res, id, a2aError("UnauthenticatedError", who.message), who.status);
     try {
       checkVersion(req);
       const method = frame.method;
@@ -358,18 +406,31 @@ export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushSer
         return;
       }
       if (err instanceof A2aError) return fail(res, id, err);
+      if (storage.isUnavailable(err)) return unavailable(res, id, err);
       throw err;
     }
   };
 
-  const route = async (req: IncomingMessage, res: ServerResponse, body: () => Promise<string>): Promise<boolean> => {
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: () => Promise<string>,
+    _gate: unknown,
+    guard: Guard,
+  ): Promise<boolean> => {
     const path = (req.url ?? "/").split("?")[0]!;
+    if (path !== WELL_KNOWN && path !== "/a2a" && !path.startsWith("/a2a/")) return false;
+    // Cards too: a foreign Host (DNS rebinding) or a flood from one address is refused on every A2A path.
+    const screened = guard.screen();
+    if (screened) {
+      refuse(res, null, screened);
+      return true;
+    }
     if (path === WELL_KNOWN) {
       if (req.method !== "GET") return methodNotAllowed(res, "GET");
       await cards(req, res, undefined);
       return true;
     }
-    if (path !== "/a2a" && !path.startsWith("/a2a/")) return false;
     const rest = path.slice("/a2a".length).replace(/^\/+/, "");
     const [segment, ...tail] = rest.split("/");
     const name = segment ? decodeURIComponent(segment) : undefined;
@@ -387,7 +448,7 @@ export const a2aRoutes = (hub: HubContext, service: A2aService, push: A2aPushSer
       return true;
     }
     if (req.method !== "POST") return methodNotAllowed(res, "POST");
-    await rpc(req, res, body, name);
+    await rpc(req, res, body, guard, name);
     return true;
   };
 

@@ -114,12 +114,29 @@ describe("node failures on PostgreSQL (section 11)", () => {
     try {
       const agent = await node.connectedAgent();
       expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
+      const made = await (await node.admin()).call("admin/a2a-client/create", { name: `failing-${Date.now()}` });
+      const a2a = () =>
+        fetch(`${node.url}/a2a/${agent.record.name}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${made.token}`, "a2a-version": "1.0", "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "GetTask", params: { id: "tsk_x" } }),
+        });
 
       await relay.down();
       expect((await fetch(`${node.url}/healthz`)).status).toBe(503);
       const err = await rejects(agent.client.call("task/list", {}), "Unavailable");
       expect(err.code).toBe(-32039);
       expect(err.data).toMatchObject({ retryAfterMs: expect.any(Number) });
+      // The A2A edge too: UNAVAILABLE with 503 and Retry-After, not a 500 (issue 9).
+      const edge = await a2a();
+      const body = (await edge.json()) as { error: { code: number; data: Array<{ reason: string }> } };
+      expect([edge.status, edge.headers.get("retry-after"), body.error.data[0]!.reason]).toEqual([
+        503,
+        "1",
+        "UNAVAILABLE",
+      ]);
+      const card = await fetch(`${node.url}/.well-known/agent-card.json`);
+      expect(card.status).toBe(503);
 
       await relay.up();
       const healthy = async () => (await fetch(`${node.url}/healthz`)).status === 200;

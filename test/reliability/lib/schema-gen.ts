@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { codePoints } from "../../../protocol/length.ts";
 import { isHttpUrl } from "../../../protocol/url.ts";
 
 /**
@@ -164,15 +165,16 @@ export class SchemaGen {
   private string(s: Js): fc.Arbitrary<string> {
     const min: number = s.minLength ?? 0;
     const max: number = s.maxLength ?? 200;
-    const fits = (x: string) => x.length >= min && x.length <= max;
-    if (typeof s.pattern === "string") {
-      const re = new RegExp(s.pattern);
-      return fc.stringMatching(re).filter(fits);
-    }
-    if (s.format === "uri") {
+    // JSON Schema counts lengths in code points, and so does the hub (protocol/length.ts).
+    const fits = (x: string) => codePoints(x) >= min && codePoints(x) <= max;
+    if (isUrlFormat(s.format)) {
       return fc
         .oneof(fc.webUrl({ validSchemes: ["http", "https"] }), fc.constant("https://example.com/a?b=c#d"))
         .filter(fits);
+    }
+    if (typeof s.pattern === "string") {
+      const re = new RegExp(s.pattern);
+      return fc.stringMatching(re).filter(fits);
     }
     if (s.format === "date-time") {
       return fc
@@ -180,14 +182,26 @@ export class SchemaGen {
         .map((d) => d.toISOString());
     }
     const usual = Math.min(max, 24);
-    return fc.oneof(
-      { weight: 6, arbitrary: fc.string({ minLength: min, maxLength: Math.max(min, usual) }) },
-      { weight: 2, arbitrary: fc.string({ unit: "grapheme", minLength: min, maxLength: Math.max(min, usual) }) },
-      {
-        weight: 1,
-        arbitrary: fc.constantFrom("x".repeat(Math.max(min, 1) > max ? max : Math.max(min, 1)), "y".repeat(max)),
-      },
-    );
+    return fc
+      .oneof(
+        { weight: 6, arbitrary: fc.string({ minLength: min, maxLength: Math.max(min, usual) }) },
+        { weight: 2, arbitrary: fc.string({ unit: "grapheme", minLength: min, maxLength: Math.max(min, usual) }) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom("x".repeat(Math.max(min, 1) > max ? max : Math.max(min, 1)), "y".repeat(max)),
+        },
+        // At the bounds in code points: twice as many UTF-16 units as maxLength, or half as many as minLength.
+        {
+          weight: 1,
+          // (4 bytes each in UTF-8: long fields keep one, so that frames stay under --max-frame-bytes)
+          arbitrary: fc.constantFrom(
+            "😀".repeat(max <= 1024 ? max : 1),
+            "😀".repeat(Math.max(min, 1) > max ? max : Math.max(min, 1)),
+          ),
+        },
+        // (graphemes may hold several code points each)
+      )
+      .filter(fits);
   }
 
   /** Whether `value` conforms to `schema` (the subset effect emits; unknown keywords are ignored). */
@@ -223,10 +237,10 @@ export class SchemaGen {
       }
       case "string": {
         if (typeof value !== "string") return false;
-        if (s.minLength !== undefined && value.length < s.minLength) return false;
-        if (s.maxLength !== undefined && value.length > s.maxLength) return false;
+        if (s.minLength !== undefined && codePoints(value) < s.minLength) return false;
+        if (s.maxLength !== undefined && codePoints(value) > s.maxLength) return false;
         if (typeof s.pattern === "string" && !this.regex(s.pattern).test(value)) return false;
-        if (s.format === "uri" && !isHttpUrl(value)) return false;
+        if (isUrlFormat(s.format) && !isHttpUrl(value)) return false;
         return true;
       }
       case "integer":
@@ -309,13 +323,24 @@ export class SchemaGen {
         set("number for string", () => 42);
         set("null for string", () => null);
         if ((s.minLength ?? 0) > 0) set("empty string", () => "");
-        if (s.maxLength !== undefined) set("one character too long", () => "z".repeat(s.maxLength + 1));
+        if (s.maxLength !== undefined) {
+          set("one character too long", () => "z".repeat(s.maxLength + 1));
+          if (s.maxLength <= 4096) set("one code point too long", () => "😀".repeat(s.maxLength + 1));
+        }
+        if ((s.minLength ?? 0) > 1) set("one code point too short", () => "😀".repeat(s.minLength - 1));
         if (typeof s.pattern === "string") {
           for (const bad of [".", " ", "\u0000", "A.B", "-", "Ω", "01.5"])
             set(`not matching ${s.pattern}: ${JSON.stringify(bad)}`, () => bad);
         }
-        if (s.format === "uri")
-          for (const bad of ["not a url", "ftp://x.test/a", "javascript:alert(1)", "//x.test"])
+        if (isUrlFormat(s.format))
+          for (const bad of [
+            "not a url",
+            "ftp://x.test/a",
+            "javascript:alert(1)",
+            "//x.test",
+            "http://",
+            "https://[::1",
+          ])
             set("not an http(s) URL", () => bad);
         return;
       case "integer":
@@ -441,6 +466,9 @@ const HOSTILE_VALUES: ReadonlyArray<() => unknown> = [
   () => 1e308,
   () => null,
 ];
+
+/** The hub's URL fields: published as format "http-url" (protocol/url.ts); "uri" in older documents. */
+const isUrlFormat = (format: unknown): boolean => format === "http-url" || format === "uri";
 
 const inRange = (s: Js, n: number): boolean =>
   (s.minimum === undefined || n >= s.minimum) && (s.maximum === undefined || n <= s.maximum);
