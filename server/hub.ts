@@ -7,7 +7,8 @@ import { a2aEdge, A2aBell } from "./a2a/index.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { ClusterLink } from "./cluster.ts";
 import { Committer } from "./committer.ts";
-import { ConfigError, type Config } from "./config.ts";
+import { ConfigError, UsageError, type Config } from "./config.ts";
+import { prepareDbFile } from "./db-file.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { createFanout } from "./fanout.ts";
 import { allHandlers } from "./handlers/index.ts";
@@ -127,13 +128,55 @@ export const lockDatabase = (file: string): (() => void) => {
   );
 };
 
-export const startHub = async (
-  config: Config,
-  options: { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string } = {},
-): Promise<RunningHub> => {
+type StartOptions = { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string };
+
+/** Why a start failed, said so that a newcomer knows what to change; other errors pass through. */
+const explainStartError = (err: unknown, config: Config): unknown => {
+  const code = (err as { code?: string } | undefined)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === "EADDRINUSE") {
+    return new ConfigError(
+      `port ${config.port} on ${config.host} is in use (another hub, or another program); stop it, or pick another with --port (--port 0 picks a free one).`,
+    );
+  }
+  if (code === "EACCES") {
+    return new UsageError(
+      `no permission to listen on ${where}; ports below 1024 need privileges: pick --port 7700 or above.`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new UsageError(
+      `--host ${config.host} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for every interface.`,
+    );
+  }
+  if (code === "SQLITE_NOTADB") {
+    return new UsageError(
+      `--db ${config.db} is not a SQLite database; pass the hub's database file, or a new file name.`,
+    );
+  }
+  return err;
+};
+
+/**
+ * Start a hub. A start that fails leaves no file behind that it created
+ * (server/db-file.ts); one refused by another hub's lock removes nothing,
+ * since what is there may be that hub's.
+ */
+export const startHub = async (config: Config, options: StartOptions = {}): Promise<RunningHub> => {
+  const footprint = prepareDbFile(config.db);
+  const unlock = lockDatabase(config.db);
+  try {
+    return await startHubOn(config, options, unlock);
+  } catch (err) {
+    unlock(); // idempotent: the paths that close storage have released it already
+    footprint.cleanUp();
+    throw explainStartError(err, config);
+  }
+};
+
+const startHubOn = async (config: Config, options: StartOptions, unlock: () => void): Promise<RunningHub> => {
   const log = options.log ?? createLogger(config.logLevel);
   const sealer = makeSealer(config.secretKey);
-  const unlock = lockDatabase(config.db);
   let storage: Storage;
   try {
     storage = await openStorage(config.db, {

@@ -111,7 +111,7 @@ describe("the command line", () => {
 
   it("reports bad input on stderr with a non-zero exit", async () => {
     const badName = await cli("agent", "create", "Not Valid", "--db", t.dbFile);
-    expect(badName.code).toBe(1);
+    expect(badName.code).toBe(2);
     expect(badName.stdout).toBe("");
     expect(badName.stderr).toMatch(/agent names are 3 to 32 characters/);
   }, 60_000);
