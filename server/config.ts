@@ -40,6 +40,12 @@ export const optionSpecs = {
     "SQLite database file (created with its folder if missing), or a postgres:// URL: hubs started with the same URL serve as one.",
   ),
   "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  "log-format": opt(
+    "string",
+    "auto",
+    "Log lines as JSON (one object a line, for collectors) or pretty (for people); auto: pretty when stdout is a terminal.",
+    ["auto", "json", "pretty"],
+  ),
   registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),
   "registration-secret": opt("string", "", "The secret auth/register must present when --registration secret."),
   "max-frame-bytes": opt(

@@ -175,7 +175,7 @@ export const startHub = async (config: Config, options: StartOptions = {}): Prom
 };
 
 const startHubOn = async (config: Config, options: StartOptions, unlock: () => void): Promise<RunningHub> => {
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger(config.logLevel, undefined, config.logFormat);
   const sealer = makeSealer(config.secretKey);
   let storage: Storage;
   try {
@@ -247,7 +247,18 @@ const startHubOn = async (config: Config, options: StartOptions, unlock: () => v
     makeWebhookCallbacks(webhookDeps),
   );
   sessions.onPresence = (agentId, status) => feed.presence(agentId, status);
-  callbacks.observer = feed;
+  // The inspector's feed, and the log: each callback and how it ended (debug; failures at info).
+  callbacks.observer = {
+    started: (appId, method, params) => {
+      feed.started(appId, method, params);
+      log.debug({ appId, method }, "callback sent");
+    },
+    settled: (appId, method, outcome) => {
+      feed.settled(appId, method, outcome);
+      if (outcome.ok) log.debug({ appId, method }, "callback answered");
+      else log.info({ appId, method, failure: outcome.failure }, "callback failed");
+    },
+  };
   const stats = new HubStats(sessions, callbacks, metrics, feed);
   stats.start();
   const hub: HubContext = {
