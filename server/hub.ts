@@ -128,6 +128,10 @@ export const lockDatabase = (file: string): (() => void) => {
   );
 };
 
+/** Whether --host keeps the hub on this machine. */
+const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 type StartOptions = { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string };
 
 /** Why a start failed, said so that a newcomer knows what to change; other errors pass through. */
@@ -368,6 +372,13 @@ const startHubOn = async (config: Config, options: StartOptions, unlock: () => v
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
   if (sealed > 0) log.info({ webhooks: sealed }, "webhook secrets stored plain are now sealed with --secret-key");
   webhooks.start();
+  if (!isLoopback(config.host) && !config.publicUrl.startsWith("https://")) {
+    log.warn(
+      { host: config.host },
+      `listening beyond this machine (--host ${config.host}) without TLS: tokens would cross the network in clear. ` +
+        "Put a TLS-terminating proxy in front (docs/DEPLOY.md) and pass --public-url https://…, or use --host 127.0.0.1.",
+    );
+  }
   log.info(
     { url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector },
     "listening",

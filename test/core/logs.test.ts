@@ -64,6 +64,31 @@ describe("logs that tell the story", () => {
     expect(JSON.stringify(lines)).not.toContain(adminToken.split(".")[2]);
   });
 
+  it("warns when --host binds beyond loopback without --public-url https://…", async () => {
+    const warnings = async (overrides: Record<string, unknown>) => {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const l of chunk.toString().split("\n")) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+          done();
+        },
+      });
+      const db =
+        testEngine() === "postgres" ? await freshDatabase() : join(dir, `host-${lines.length}-${Date.now()}.db`);
+      const config = resolveConfig(
+        {},
+        {},
+        { port: 0, db, logLevel: "info", adminToken: newAdminToken(), ...overrides },
+      );
+      const hub = await startHub(config, { log: createLogger("info", sink) });
+      await hub.close();
+      return lines.filter((l) => l.level === 40).map((l) => String(l.msg));
+    };
+    expect(await warnings({ host: "0.0.0.0" })).toEqual([expect.stringMatching(/without TLS.*--public-url https:/)]);
+    expect(await warnings({ host: "0.0.0.0", publicUrl: "https://hub.example.com" })).toEqual([]);
+    expect(await warnings({ host: "127.0.0.1" })).toEqual([]);
+  });
+
   it("--log-format pretty: one readable line per event, not JSON", async () => {
     const hub = await ChildHub.start({
       db: join(dir, "pretty.db"),
