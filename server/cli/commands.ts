@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isRpcError, raise } from "../../protocol/index.ts";
+import { isRpcError, raise, type Agent } from "../../protocol/index.ts";
 import { isPostgresUrl, nowIso, openStorage, redactUrl, type Storage } from "../../storage/index.ts";
 import { copyToPostgres } from "./copy.ts";
 import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig, UsageError } from "../config.ts";
@@ -251,6 +251,48 @@ const commands: Record<string, Command> = {
       printMade(values, made.agent.id, made.token, { agent: made.agent });
     },
   },
+  "agent list": {
+    usage: "switchboard agent list [--query TEXT] [--db FILE] [--json]",
+    summary: "List the agents (id, name, status), by name; --query matches name or display name.",
+    options: { ...dbOption, query: { type: "string" }, json: { type: "boolean" } },
+    positionals: 0,
+    async run(values) {
+      const agents = await withStorage(values, async (s) => {
+        const all: Agent[] = [];
+        for (let after = ""; ;) {
+          const page = await s.agents.list((values.query as string | undefined) ?? "", after, 500);
+          all.push(...page.map((p) => p.agent));
+          if (page.length < 500) return all;
+          after = page.at(-1)!.agent.name;
+        }
+      });
+      if (values.json) out(JSON.stringify({ agents }));
+      else for (const a of agents) out(`${a.id}  ${a.name.padEnd(32)}  ${a.status}`);
+    },
+  },
+  ...Object.fromEntries(
+    (["suspend", "unsuspend"] as const).map((verb) => [
+      `agent ${verb}`,
+      {
+        usage: `switchboard agent ${verb} AGENT_ID [--db FILE] [--json]`,
+        summary:
+          verb === "suspend"
+            ? "Suspend an agent: its token is refused from now on. (Its sockets on a running hub stay open until they reconnect; admin/agent/suspend also closes them.)"
+            : "Let a suspended agent connect again.",
+        options: { ...dbOption, json: { type: "boolean" } },
+        positionals: 1,
+        async run(values: Record<string, unknown>, [agentId]: string[]) {
+          const agent = await withStorage(values, async (s) => {
+            const changed = await s.agents.setStatus(agentId!, verb === "suspend" ? "suspended" : "active");
+            if (!changed) throw new UsageError(`No agent has the id ${agentId}; switchboard agent list shows them.`);
+            return changed;
+          });
+          if (values.json) out(JSON.stringify({ agent }));
+          else out(`${agent.id}  ${agent.name}  ${agent.status}`);
+        },
+      } satisfies Command,
+    ]),
+  ),
   "user create": {
     usage: "switchboard user create NAME [--db FILE] [--json]",
     summary: "Create a user and print its id and token.",
