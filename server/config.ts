@@ -10,6 +10,8 @@ interface OptionSpec<K extends Kind, D> {
   readonly default: D;
   readonly help: string;
   readonly choices?: ReadonlyArray<string>;
+  /** The largest value an integer takes. */
+  readonly max?: number;
 }
 
 const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: ReadonlyArray<string>): OptionSpec<K, D> => ({
@@ -21,7 +23,7 @@ const opt = <K extends Kind, D>(kind: K, def: D, help: string, choices?: Readonl
 
 export const optionSpecs = {
   host: opt("string", "127.0.0.1", "Interface to listen on."),
-  port: opt("integer", 7700, "Port to listen on (0 picks a free one)."),
+  port: { ...opt("integer", 7700, "Port to listen on (0 picks a free one)."), max: 65535 },
   "public-url": opt(
     "string",
     "",
@@ -38,6 +40,12 @@ export const optionSpecs = {
     "SQLite database file (created with its folder if missing), or a postgres:// URL: hubs started with the same URL serve as one.",
   ),
   "log-level": opt("string", "info", "Log level.", ["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  "log-format": opt(
+    "string",
+    "auto",
+    "Log lines as JSON (one object a line, for collectors) or pretty (for people); auto: pretty when stdout is a terminal.",
+    ["auto", "json", "pretty"],
+  ),
   registration: opt("string", "closed", "Whether auth/register may create agents.", ["closed", "open", "secret"]),
   "registration-secret": opt("string", "", "The secret auth/register must present when --registration secret."),
   "max-frame-bytes": opt(
@@ -228,7 +236,10 @@ const byteUnits: Record<string, number> = {
   gib: 1024 ** 3,
 };
 
+/** A command that cannot do what it was asked; the message says what to do. The CLI exits 1. */
 export class ConfigError extends Error {}
+/** Input that is wrong as given (a flag, a value, a path): the CLI exits 2, as for a usage error. */
+export class UsageError extends ConfigError {}
 
 const booleans: Record<string, boolean> = {
   true: true,
@@ -245,7 +256,7 @@ type Value = string | number | boolean | ReadonlyArray<number>;
 
 const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string): Value => {
   const fail = (what: string): never => {
-    throw new ConfigError(`--${flag} (or ${envName(flag)}) ${what}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(`--${flag} (or ${envName(flag)}) ${what}, got ${JSON.stringify(raw)}`);
   };
   if (spec.kind === "string") {
     if (spec.choices && !spec.choices.includes(raw)) fail(`must be one of ${spec.choices.join(", ")}`);
@@ -261,7 +272,10 @@ const parseValue = (flag: string, spec: OptionSpec<Kind, unknown>, raw: string):
   if (!m) return fail("must be a non-negative whole number");
   const n = Number(m[1]);
   const unit = (m[2] ?? "").toLowerCase();
-  if (spec.kind === "integer") return unit === "" ? n : fail("takes no unit");
+  if (spec.kind === "integer") {
+    if (unit !== "") return fail("takes no unit");
+    return spec.max !== undefined && n > spec.max ? fail(`must be between 0 and ${spec.max}`) : n;
+  }
   const table = spec.kind === "duration" ? units : byteUnits;
   const factor = unit === "" ? 1 : table[unit];
   if (factor === undefined) return fail(`has an unknown unit (use ${Object.keys(table).join(", ")})`);
@@ -286,7 +300,7 @@ export const resolveConfig = (
   if (adminToken) out.adminToken = adminToken;
   const config = { ...out, ...overrides } as Config;
   if (config.registration === "secret" && !config.registrationSecret) {
-    throw new ConfigError("--registration secret needs --registration-secret (or SWITCHBOARD_REGISTRATION_SECRET)");
+    throw new UsageError("--registration secret needs --registration-secret (or SWITCHBOARD_REGISTRATION_SECRET)");
   }
   return config;
 };

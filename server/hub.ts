@@ -7,7 +7,8 @@ import { a2aEdge, A2aBell } from "./a2a/index.ts";
 import { AppCallbacks } from "./callbacks.ts";
 import { ClusterLink } from "./cluster.ts";
 import { Committer } from "./committer.ts";
-import { ConfigError, type Config } from "./config.ts";
+import { ConfigError, UsageError, type Config } from "./config.ts";
+import { prepareDbFile } from "./db-file.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { createFanout } from "./fanout.ts";
 import { allHandlers } from "./handlers/index.ts";
@@ -127,13 +128,59 @@ export const lockDatabase = (file: string): (() => void) => {
   );
 };
 
-export const startHub = async (
-  config: Config,
-  options: { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string } = {},
-): Promise<RunningHub> => {
-  const log = options.log ?? createLogger(config.logLevel);
-  const sealer = makeSealer(config.secretKey);
+/** Whether --host keeps the hub on this machine. */
+const isLoopback = (host: string): boolean =>
+  host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+type StartOptions = { log?: Logger; /** Where the inspector's built page is (tests). */ inspectorDir?: string };
+
+/** Why a start failed, said so that a newcomer knows what to change; other errors pass through. */
+const explainStartError = (err: unknown, config: Config): unknown => {
+  const code = (err as { code?: string } | undefined)?.code;
+  const where = `${config.host}:${config.port}`;
+  if (code === "EADDRINUSE") {
+    return new ConfigError(
+      `port ${config.port} on ${config.host} is in use (another hub, or another program); stop it, or pick another with --port (--port 0 picks a free one).`,
+    );
+  }
+  if (code === "EACCES") {
+    return new UsageError(
+      `no permission to listen on ${where}; ports below 1024 need privileges: pick --port 7700 or above.`,
+    );
+  }
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") {
+    return new UsageError(
+      `--host ${config.host} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for every interface.`,
+    );
+  }
+  if (code === "SQLITE_NOTADB") {
+    return new UsageError(
+      `--db ${config.db} is not a SQLite database; pass the hub's database file, or a new file name.`,
+    );
+  }
+  return err;
+};
+
+/**
+ * Start a hub. A start that fails leaves no file behind that it created
+ * (server/db-file.ts); one refused by another hub's lock removes nothing,
+ * since what is there may be that hub's.
+ */
+export const startHub = async (config: Config, options: StartOptions = {}): Promise<RunningHub> => {
+  const footprint = prepareDbFile(config.db);
   const unlock = lockDatabase(config.db);
+  try {
+    return await startHubOn(config, options, unlock);
+  } catch (err) {
+    unlock(); // idempotent: the paths that close storage have released it already
+    footprint.cleanUp();
+    throw explainStartError(err, config);
+  }
+};
+
+const startHubOn = async (config: Config, options: StartOptions, unlock: () => void): Promise<RunningHub> => {
+  const log = options.log ?? createLogger(config.logLevel, undefined, config.logFormat);
+  const sealer = makeSealer(config.secretKey);
   let storage: Storage;
   try {
     storage = await openStorage(config.db, {
@@ -204,7 +251,18 @@ export const startHub = async (
     makeWebhookCallbacks(webhookDeps),
   );
   sessions.onPresence = (agentId, status) => feed.presence(agentId, status);
-  callbacks.observer = feed;
+  // The inspector's feed, and the log: each callback and how it ended (debug; failures at info).
+  callbacks.observer = {
+    started: (appId, method, params) => {
+      feed.started(appId, method, params);
+      log.debug({ appId, method }, "callback sent");
+    },
+    settled: (appId, method, outcome) => {
+      feed.settled(appId, method, outcome);
+      if (outcome.ok) log.debug({ appId, method }, "callback answered");
+      else log.info({ appId, method, failure: outcome.failure }, "callback failed");
+    },
+  };
   const stats = new HubStats(sessions, callbacks, metrics, feed);
   stats.start();
   const hub: HubContext = {
@@ -314,6 +372,13 @@ export const startHub = async (
   if (orphans > 0) log.warn({ tasks: orphans }, "tasks left waiting by the previous run failed as timed out");
   if (sealed > 0) log.info({ webhooks: sealed }, "webhook secrets stored plain are now sealed with --secret-key");
   webhooks.start();
+  if (!isLoopback(config.host) && !config.publicUrl.startsWith("https://")) {
+    log.warn(
+      { host: config.host },
+      `listening beyond this machine (--host ${config.host}) without TLS: tokens would cross the network in clear. ` +
+        "Put a TLS-terminating proxy in front (docs/DEPLOY.md) and pass --public-url https://…, or use --host 127.0.0.1.",
+    );
+  }
   log.info(
     { url, db: storage.location, engine: storage.engine, version: VERSION, inspector: config.inspector },
     "listening",

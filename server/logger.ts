@@ -1,4 +1,5 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -11,9 +12,24 @@ const TOKEN = /\b(sb_(?:agent|app|user|admin)\.[A-Za-z0-9_-]+\.)[A-Za-z0-9_-]{32
  * token-shaped text left in a line (a client's id, an error message, a path)
  * loses its secret before the line is written, so a careless call site
  * cannot leak one.
+ *
+ * `format`: JSON by default; pretty (pino-pretty, pino's own formatter: the
+ * same fields, coloured and one line each, run in this thread as a stream so
+ * that the bundle and the single executable need no worker file) when asked,
+ * or with "auto" when stdout is a terminal. One format per stream.
  */
-export const createLogger = (level: string, destination?: NodeJS.WritableStream): Logger =>
-  pino(
+export const createLogger = (
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: "auto" | "json" | "pretty" | string = "json",
+): Logger => {
+  const asPretty = format === "pretty" || (format === "auto" && destination === undefined && process.stdout.isTTY);
+  const out =
+    destination ??
+    (asPretty
+      ? pretty({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" })
+      : pino.destination({ dest: 1, sync: false }));
+  return pino(
     {
       level,
       base: { service: "switchboard" },
@@ -21,5 +37,6 @@ export const createLogger = (level: string, destination?: NodeJS.WritableStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       hooks: { streamWrite: (line) => line.replace(TOKEN, "$1[redacted]") },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    out,
   );
+};

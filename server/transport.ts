@@ -70,6 +70,7 @@ export class Transport {
         error: auth.reason === "suspended" ? "this agent is suspended" : "invalid or rotated token",
         reason: auth.reason,
       });
+      this.deps.log.info({ address: req.socket.remoteAddress, reason: auth.reason }, "authentication refused");
       return refuse(socket, auth.status, auth.status === 401 ? "Unauthorized" : "Forbidden", body);
     }
     if (!auth.principal && this.deps.sessions.unauthenticated >= this.deps.config.maxUnauthenticated) {
@@ -88,16 +89,26 @@ export class Transport {
         '{"error":"too many sockets for this principal","reason":"too_many_sockets"}',
       );
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, auth.principal, auth.secretHash));
+    const address = req.socket.remoteAddress;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address, auth.principal, auth.secretHash));
   };
 
-  private onConnection(ws: WebSocket, principal: AuthedPrincipal | undefined, credential?: Buffer): void {
+  private onConnection(
+    ws: WebSocket,
+    address: string | undefined,
+    principal: AuthedPrincipal | undefined,
+    credential?: Buffer,
+  ): void {
     const { config, sessions, dispatcher, callbacks, metrics, log, storage } = this.deps;
     const session: Session = new Session(`conn_${connectionId()}`, ws, config, (code) => {
       metrics.closes.inc({ code: String(code) });
+      if (code === CloseCode.slowConsumer) {
+        log.warn({ connectionId: session.id, principal: session.principal?.id, address }, "slow consumer closed");
+      }
       this.forget(session);
     });
     sessions.add(session);
+    log.info({ connectionId: session.id, principal: principal?.id, address }, "connection opened");
     if (principal) {
       // As in auth/connect: registered first, then the cursor read; a push passed over meanwhile is replayed.
       sessions.authenticate(session, principal, credential);
@@ -143,8 +154,12 @@ export class Transport {
     });
     ws.on("pong", () => this.missedPongs.set(session, 0));
     ws.on("error", (err) => log.debug({ err, connectionId: session.id }, "socket error"));
-    ws.on("close", (code) => {
+    ws.on("close", (code, reason) => {
       if (authTimer) clearTimeout(authTimer);
+      log.info(
+        { connectionId: session.id, principal: session.principal?.id, address, code, reason: reason.toString() },
+        "connection closed",
+      );
       if (code === CloseCode.tooBig) metrics.closes.inc({ code: String(code) });
       session.closed = true;
       session.live = false;

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { listMigrations, openStorage } from "../../storage/index.ts";
-import { ConfigError } from "../config.ts";
+import { ConfigError, UsageError } from "../config.ts";
 
 /**
  * `switchboard backup FILE` and `switchboard restore FILE`.
@@ -86,6 +86,15 @@ const inUse = (file: string): boolean => {
 
 export const backupDatabase = async (source: string, file: string, force: boolean): Promise<BackupSummary> => {
   if (!existsSync(source)) throw new ConfigError(`${source} does not exist; pass --db with the hub's database.`);
+  const folder = dirname(file);
+  if (!existsSync(folder)) {
+    throw new UsageError(
+      `the folder ${folder} does not exist; create it (mkdir -p ${folder}) or back up to another path.`,
+    );
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new UsageError(`${file} is a folder; name a file in it, e.g. ${join(file, "switchboard-backup.db")}`);
+  }
   if (existsSync(file) && !force)
     throw new ConfigError(`${file} exists; pass --force to overwrite it, or pick another name.`);
   const src = new Database(source, { readonly: true, fileMustExist: true });

@@ -1,8 +1,9 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isRpcError, raise } from "../../protocol/index.ts";
+import { isRpcError, raise, type Agent } from "../../protocol/index.ts";
 import { isPostgresUrl, nowIso, openStorage, redactUrl, type Storage } from "../../storage/index.ts";
 import { copyToPostgres } from "./copy.ts";
-import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig } from "../config.ts";
+import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig, UsageError } from "../config.ts";
+import { prepareDbFile } from "../db-file.ts";
 import { lockDatabase, startHub, VERSION } from "../hub.ts";
 import { backupDatabase, restoreDatabase, type BackupSummary } from "./backup.ts";
 import { createAgent, createApp, createUser, rotateToken } from "../principals.ts";
@@ -36,7 +37,15 @@ const dbHelp = `  --db FILE      The database (default ${optionSpecs.db.default}
 /** Open the database named by --db / SWITCHBOARD_DB and run one write in a transaction. */
 const withStorage = async <T>(values: Record<string, unknown>, fn: (storage: Storage) => Promise<T>): Promise<T> => {
   const config = resolveConfig({ db: values.db as string | undefined });
-  const storage = await openStorage(config.db);
+  // A command that fails on a new path leaves no empty database behind.
+  const footprint = prepareDbFile(config.db, { locks: false });
+  let storage: Storage;
+  try {
+    storage = await openStorage(config.db);
+  } catch (err) {
+    footprint.cleanUp();
+    throw err;
+  }
   try {
     const [outcome] = await storage.transactions.runAll([
       async () => {
@@ -224,7 +233,7 @@ const commands: Record<string, Command> = {
     positionals: 1,
     async run(values, [name]) {
       if (!/^[a-z0-9][a-z0-9_-]{1,30}[a-z0-9]$/.test(name!)) {
-        throw new ConfigError(
+        throw new UsageError(
           "agent names are 3 to 32 characters of a-z, 0-9, _ and -, starting and ending with a letter or digit",
         );
       }
@@ -242,6 +251,48 @@ const commands: Record<string, Command> = {
       printMade(values, made.agent.id, made.token, { agent: made.agent });
     },
   },
+  "agent list": {
+    usage: "switchboard agent list [--query TEXT] [--db FILE] [--json]",
+    summary: "List the agents (id, name, status), by name; --query matches name or display name.",
+    options: { ...dbOption, query: { type: "string" }, json: { type: "boolean" } },
+    positionals: 0,
+    async run(values) {
+      const agents = await withStorage(values, async (s) => {
+        const all: Agent[] = [];
+        for (let after = ""; ;) {
+          const page = await s.agents.list((values.query as string | undefined) ?? "", after, 500);
+          all.push(...page.map((p) => p.agent));
+          if (page.length < 500) return all;
+          after = page.at(-1)!.agent.name;
+        }
+      });
+      if (values.json) out(JSON.stringify({ agents }));
+      else for (const a of agents) out(`${a.id}  ${a.name.padEnd(32)}  ${a.status}`);
+    },
+  },
+  ...Object.fromEntries(
+    (["suspend", "unsuspend"] as const).map((verb) => [
+      `agent ${verb}`,
+      {
+        usage: `switchboard agent ${verb} AGENT_ID [--db FILE] [--json]`,
+        summary:
+          verb === "suspend"
+            ? "Suspend an agent: its token is refused from now on. (Its sockets on a running hub stay open until they reconnect; admin/agent/suspend also closes them.)"
+            : "Let a suspended agent connect again.",
+        options: { ...dbOption, json: { type: "boolean" } },
+        positionals: 1,
+        async run(values: Record<string, unknown>, [agentId]: string[]) {
+          const agent = await withStorage(values, async (s) => {
+            const changed = await s.agents.setStatus(agentId!, verb === "suspend" ? "suspended" : "active");
+            if (!changed) throw new UsageError(`No agent has the id ${agentId}; switchboard agent list shows them.`);
+            return changed;
+          });
+          if (values.json) out(JSON.stringify({ agent }));
+          else out(`${agent.id}  ${agent.name}  ${agent.status}`);
+        },
+      } satisfies Command,
+    ]),
+  ),
   "user create": {
     usage: "switchboard user create NAME [--db FILE] [--json]",
     summary: "Create a user and print its id and token.",
@@ -349,6 +400,35 @@ const commandHelp = (name: string, c: Command) =>
       : dbHelp,
   ].join("\n");
 
+/** Levenshtein distance: how many one-letter edits turn a into b. */
+export const editDistance = (a: string, b: string): number => {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+};
+
+/** The closest of `candidates` to a mistyped word, if one is close enough to be what was meant. */
+const closest = (word: string, candidates: Iterable<string>): string | undefined => {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+};
+
+const didYouMean = (word: string, candidates: Iterable<string>, render = (c: string) => c): string => {
+  const guess = closest(word, candidates);
+  return guess === undefined ? "" : `; did you mean ${render(guess)}?`;
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   const words = argv.filter((a) => !a.startsWith("-"));
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
@@ -361,7 +441,13 @@ export const main = async (argv: string[]): Promise<number> => {
   }
   const name = [words.slice(0, 3).join(" "), words.slice(0, 2).join(" "), words[0] ?? ""].find((n) => n in commands);
   if (!name) {
-    process.stderr.write(`Unknown command: ${words.slice(0, 2).join(" ") || argv.join(" ")}\n\n${overview()}\n`);
+    const typed = words.slice(0, 2).join(" ") || argv.join(" ");
+    const first = [...new Set(Object.keys(commands).map((c) => c.split(" ")[0]!))];
+    const guess = closest(typed, Object.keys(commands)) ?? closest(words[0] ?? "", first);
+    const hint = guess === undefined ? "" : `; did you mean switchboard ${guess}?`;
+    process.stderr.write(
+      `switchboard: unknown command ${first.includes(words[0] ?? "") ? typed : (words[0] ?? typed)}${hint}\n\n${overview()}\n`,
+    );
     return 2;
   }
   const command = commands[name]!;
@@ -374,7 +460,11 @@ export const main = async (argv: string[]): Promise<number> => {
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\nUsage: ${command.usage}\n`);
+    const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec((err as Error).message);
+    const line = unknown
+      ? `unknown option ${unknown[1]}${unknown[2]}${didYouMean(unknown[2]!, Object.keys(command.options), (o) => `--${o}`)} (switchboard ${name} --help lists the options)`
+      : (err as Error).message;
+    process.stderr.write(`switchboard ${name}: ${line}\n\nUsage: ${command.usage}\n`);
     return 2;
   }
   if (parsed.positionals.length !== command.positionals) {
@@ -387,7 +477,7 @@ export const main = async (argv: string[]): Promise<number> => {
   } catch (err) {
     if (err instanceof ConfigError || isRpcError(err)) {
       process.stderr.write(`switchboard: ${err.message}\n`);
-      return 1;
+      return err instanceof UsageError ? 2 : 1;
     }
     throw err;
   }

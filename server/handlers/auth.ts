@@ -25,6 +25,7 @@ export const authHandlers = (hub: HubContext) => [
 
     const verified = await verifyToken(hub.storage, p.token);
     if (!verified.ok) {
+      hub.log.info({ connectionId: session.id, reason: verified.reason }, "authentication refused");
       return verified.reason === "suspended"
         ? raise("Forbidden", { reason: "suspended" }, "This agent is suspended; an admin must unsuspend it.")
         : raise(

@@ -109,9 +109,24 @@ describe("the command line", () => {
     expect((await t.connect(rotated.token)).principal).toMatchObject({ agentId: agent.id });
   }, 60_000);
 
+  it("agent list, agent suspend and unsuspend: a suspended agent's token is refused until unsuspended", async () => {
+    const agent = await t.agent();
+    const listed = await cli("agent", "list", "--query", agent.record.name, "--json", "--db", t.dbFile);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout).agents).toEqual([expect.objectContaining({ id: agent.id, status: "active" })]);
+    const suspended = await cli("agent", "suspend", agent.id, "--db", t.dbFile);
+    expect(suspended.stdout).toContain(`${agent.id}  ${agent.record.name}  suspended`);
+    await rejects(t.connect(agent.token), "Forbidden");
+    expect((await cli("agent", "unsuspend", agent.id, "--db", t.dbFile)).code).toBe(0);
+    expect((await t.connect(agent.token)).principal).toMatchObject({ agentId: agent.id });
+    const unknown = await cli("agent", "suspend", "agt_nobody", "--db", t.dbFile);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/No agent has the id agt_nobody; switchboard agent list shows them/);
+  }, 60_000);
+
   it("reports bad input on stderr with a non-zero exit", async () => {
     const badName = await cli("agent", "create", "Not Valid", "--db", t.dbFile);
-    expect(badName.code).toBe(1);
+    expect(badName.code).toBe(2);
     expect(badName.stdout).toBe("");
     expect(badName.stderr).toMatch(/agent names are 3 to 32 characters/);
   }, 60_000);
