@@ -18,16 +18,30 @@ export const latency: Scenario = {
     const procs = ctx.loadProcs(1);
     const timing = ctx.quick ? { warmupMs: 1000, durationMs: 3000 } : { warmupMs: 2000, durationMs: 10_000 };
     const parts = (pairs: Pair[]) => split(pairs, procs);
-    const plans = (target: Target, url: string, pairs: Pair[]): LatencyPlan[] =>
-      parts(pairs).map((part, proc) => ({ scenario: "latency", target, url, proc, pairs: part }));
+    const plans = (target: Target, url: string, pairs: Pair[], nodeUrls?: string[]): LatencyPlan[] =>
+      parts(pairs).map((part, proc) => ({
+        scenario: "latency",
+        target,
+        url,
+        proc,
+        pairs: part,
+        ...(nodeUrls ? { nodeUrls } : {}),
+      }));
+    const crossNode = ctx.options.db === "postgres" && ctx.options.nodes > 1;
 
     // both servers running; at each rate a window on the hub, then one on the bare server
     const { result: runs } = await ctx.withHub(
       "latency",
       (s) => seedPairs(s, 50, "lat"),
-      (hubServer, pairs) =>
+      (hubServer, pairs, nodes) =>
         ctx.withBare("relay", "latency", async (bareServer) => {
-          const hubLoads = await Loads.start(hubServer, plans("hub", hubServer.url, pairs), ctx.dir, "latency-hub");
+          const nodeUrls = nodes.length > 1 ? nodes.map((n) => n.url) : undefined;
+          const hubLoads = await Loads.start(
+            hubServer,
+            plans("hub", hubServer.url, pairs, nodeUrls),
+            ctx.dir,
+            "latency-hub",
+          );
           const bareLoads = await Loads.start(
             bareServer,
             plans("bare", bareServer.url, pairs),
@@ -47,11 +61,12 @@ export const latency: Scenario = {
           }
           return { hub, bare };
         }),
+      { spread: true },
     );
 
     const rows: Row[] = [];
     const notes: string[] = [];
-    const detail: Record<string, unknown> = { loadProcesses: procs, ...timing };
+    const detail: Record<string, unknown> = { engine: ctx.engine, loadProcesses: procs, ...timing };
     for (const rate of RATES) {
       const h = runs.hub.get(rate)!;
       const b = runs.bare.get(rate)!;
@@ -61,16 +76,23 @@ export const latency: Scenario = {
         for (const [q, at] of QUANTILES) {
           const hv = quantile(hs, at);
           const bv = quantile(bs, at);
-          const isTarget = rate === 5000 && kind === "ack" && q === "p99";
+          // on several nodes the issue's target is cross-node delivery: p99 < 50 ms at 1,000 msg/s
+          const limit = crossNode
+            ? rate === 1000 && kind === "delivery" && q === "p99"
+              ? 50
+              : undefined
+            : rate === 5000 && kind === "ack" && q === "p99"
+              ? 5
+              : undefined;
           rows.push({
-            scenario: `3 latency ${rate / 1000}k/s`,
-            figure: `send→${kind === "ack" ? "ack" : "delivery"} ${q}`,
+            scenario: ctx.label(`3 latency ${rate / 1000}k/s`),
+            figure: `send→${kind === "ack" ? "ack" : crossNode ? "delivery (cross-node)" : "delivery"} ${q}`,
             unit: "ms",
             hub: hv,
             bare: bv,
             ratio: ratioOf(hv, bv),
-            target: isTarget ? "< 5 ms" : "",
-            met: isTarget ? hv < 5 : null,
+            target: limit === undefined ? "" : `< ${limit} ms`,
+            met: limit === undefined ? null : hv < limit,
           });
         }
       }
