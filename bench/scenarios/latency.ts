@@ -28,6 +28,8 @@ export const latency: Scenario = {
         ...(nodeUrls ? { nodeUrls } : {}),
       }));
     const crossNode = ctx.options.db === "postgres" && ctx.options.nodes > 1;
+    // PostgreSQL's target is at 1,000 msg/s; 5,000/s is past what it sustains here, and the backlog would outlast the run
+    const rates = ctx.options.db === "postgres" ? [1000] : RATES;
 
     // both servers running; at each rate a window on the hub, then one on the bare server
     const { result: runs } = await ctx.withHub(
@@ -51,7 +53,7 @@ export const latency: Scenario = {
           const hub = new Map<number, Driven>();
           const bare = new Map<number, Driven>();
           try {
-            for (const rate of RATES) {
+            for (const rate of rates) {
               const args = { ...timing, rate: rate / parts(pairs).length };
               hub.set(rate, await hubLoads.step("window", args));
               bare.set(rate, await bareLoads.step("window", args));
@@ -67,7 +69,7 @@ export const latency: Scenario = {
     const rows: Row[] = [];
     const notes: string[] = [];
     const detail: Record<string, unknown> = { engine: ctx.engine, loadProcesses: procs, ...timing };
-    for (const rate of RATES) {
+    for (const rate of rates) {
       const h = runs.hub.get(rate)!;
       const b = runs.bare.get(rate)!;
       for (const kind of ["ack", "delivery"] as const) {
@@ -120,6 +122,6 @@ export const latency: Scenario = {
       };
     }
     const windows = (rate: number) => [between(runs.hub.get(rate)!, "start", "end")];
-    return { rows, detail, notes, profile: { "latency-1k": windows(1000), "latency-5k": windows(5000) } };
+    return { rows, detail, notes, profile: Object.fromEntries(rates.map((r) => [`latency-${r / 1000}k`, windows(r)])) };
   },
 };
