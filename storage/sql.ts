@@ -70,10 +70,18 @@ export class PostgresSql implements Sql {
 
   prepare<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R> {
     const pgText = toDollarParams(text);
-    const exec = (params: unknown[]) =>
-      (this.current.getStore()?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
-        prepare: true,
-      });
+    const exec = async (params: unknown[]) => {
+      const tx = this.current.getStore();
+      try {
+        return await (tx?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
+          prepare: true,
+        });
+      } catch (error) {
+        // as postgres.js's own begin does: a failed statement fails its transaction, even if the job caught it
+        if (tx && tx.failed === undefined) tx.failed = { error };
+        throw error;
+      }
+    };
     return {
       get: async (...params) => (await exec(params))[0] as R | undefined,
       all: async (...params) => [...(await exec(params))] as R[],
@@ -90,16 +98,46 @@ export class PostgresSql implements Sql {
     return this.current.getStore();
   }
 
-  /** Run `fn` in a transaction; statements prepared from this Sql use its connection while `fn` runs. */
-  transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.pool.begin((tx) => this.current.run({ sql: tx, ordinal: 0 }, fn)) as Promise<T>;
+  /**
+   * Run `fn` in a transaction; statements prepared from this Sql use its
+   * connection while `fn` runs.
+   *
+   * The connection is reserved first (an idle one, taken out of the pool)
+   * and BEGIN sent on it, rather than through `pool.begin`: postgres.js
+   * 3.4.x can write `begin`'s BEGIN onto a pooled connection whose pipeline
+   * it fills without reserving it (porsager/postgres#823, #1189, fix
+   * proposed in #1218). The transaction then fails with UNSAFE_TRANSACTION,
+   * or stays open on a connection back in the pool. The benchmark's direct
+   * scenario (1,600 sends in flight on 16 connections) hit it within
+   * seconds; a reserved connection runs nothing but this transaction.
+   */
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const conn = await this.pool.reserve();
+    try {
+      await conn.unsafe("begin");
+      let result: T;
+      try {
+        const tx: PostgresTransaction = { sql: conn, ordinal: 0, failed: undefined };
+        result = await this.current.run(tx, fn);
+        if (tx.failed) throw tx.failed.error;
+      } catch (error) {
+        await conn.unsafe("rollback").catch(() => undefined);
+        throw error;
+      }
+      await conn.unsafe("commit");
+      return result;
+    } finally {
+      conn.release();
+    }
   }
 }
 
 /** A running transaction: its connection, and how many event-log rows it has written (their ordinals). */
 export interface PostgresTransaction {
-  readonly sql: postgres.TransactionSql;
+  readonly sql: postgres.ReservedSql;
   ordinal: number;
+  /** The first statement of the transaction that failed: the transaction then rolls back with its error. */
+  failed: { readonly error: unknown } | undefined;
 }
 
 /** A table of the strings in a JSON array passed as one parameter, with the column `value`. */

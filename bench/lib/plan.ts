@@ -17,6 +17,13 @@ interface Common {
   readonly url: string;
   /** Index of this load process among those of the run. */
   readonly proc: number;
+  /**
+   * Several hub nodes on one database: the sockets spread over them so that
+   * every message crosses nodes (the two agents of a pair on different
+   * nodes; the fan-out sender on the first, its receivers on the others).
+   * Absent: every socket on `url`.
+   */
+  readonly nodeUrls?: ReadonlyArray<string>;
 }
 
 export interface DirectPlan extends Common {

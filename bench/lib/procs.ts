@@ -146,6 +146,8 @@ export interface HubOptions {
   readonly profileDir?: string | undefined;
   /** Open an inspector on a random loopback port, for Server.collect. */
   readonly inspect?: boolean;
+  /** Extra `serve` options, e.g. `["--pool-size", "32"]`. */
+  readonly extraArgs?: ReadonlyArray<string>;
 }
 
 /** The hub as `npm start` runs it, on a free loopback port with a fresh database. */
@@ -167,6 +169,7 @@ export const startHub = async (o: HubOptions): Promise<Server> => {
     String(port),
     "--db",
     o.db,
+    ...(o.extraArgs ?? []),
   ];
   const log = openSync(o.logFile, "a");
   const [cmd, argv] = withOpenFiles(args);

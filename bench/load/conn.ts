@@ -112,3 +112,10 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Group sockets for the bare relay server: the hub ignores the query. */
 export const withGroup = (url: string, target: "hub" | "bare", group: string): string =>
   target === "bare" ? `${url}?g=${encodeURIComponent(group)}` : url;
+
+/**
+ * The node socket `k` of pair `i` connects to: with several nodes, the two
+ * agents of a pair are on consecutive nodes, so each message crosses nodes.
+ */
+export const pairNode = (url: string, nodeUrls: ReadonlyArray<string> | undefined, i: number, k: number): string =>
+  nodeUrls && nodeUrls.length > 1 ? nodeUrls[(i + k) % nodeUrls.length]! : url;

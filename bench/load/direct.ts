@@ -1,6 +1,6 @@
 import type { DirectPlan, LoadResult, MarkFn, Runner, StepArgs } from "../lib/plan.ts";
 import { sendFrame, stampedText } from "../lib/wire.ts";
-import { connectAgent, Errors, pool, sleep, withGroup, type Conn } from "./conn.ts";
+import { connectAgent, Errors, pairNode, pool, sleep, withGroup, type Conn } from "./conn.ts";
 
 /**
  * Scenario 1: every agent of every two-agent conversation pipelines
@@ -11,9 +11,14 @@ import { connectAgent, Errors, pool, sleep, withGroup, type Conn } from "./conn.
  */
 export const prepareDirect = async (plan: DirectPlan, mark: MarkFn): Promise<Runner> => {
   const agents = plan.pairs.flatMap((pair, i) =>
-    pair.tokens.map((token) => ({ pair, token, group: `d${plan.proc}-${i}` })),
+    pair.tokens.map((token, k) => ({
+      pair,
+      token,
+      group: `d${plan.proc}-${i}`,
+      url: pairNode(plan.url, plan.nodeUrls, i, k),
+    })),
   );
-  const conns = await pool(agents, 32, (a) => connectAgent(withGroup(plan.url, plan.target, a.group), a.token));
+  const conns = await pool(agents, 32, (a) => connectAgent(withGroup(a.url, plan.target, a.group), a.token));
   let errors = new Errors();
   let running = false;
   let acked = 0;

@@ -11,7 +11,13 @@ import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
  */
 export const prepareFanout = async (plan: FanoutPlan, mark: MarkFn): Promise<Runner> => {
   const url = withGroup(plan.url, plan.target, "fanout");
-  const receivers = await pool(plan.receiverTokens, 32, (token) => connectAgent(url, token));
+  // several nodes: the sender on the first, the receivers spread over the others
+  const others = plan.nodeUrls && plan.nodeUrls.length > 1 ? plan.nodeUrls.slice(1) : [url];
+  const receivers = await pool(
+    plan.receiverTokens.map((token, j) => ({ token, url: others[j % others.length]! })),
+    32,
+    (r) => connectAgent(r.url, r.token),
+  );
   const sender = await connectAgent(url, plan.senderToken);
   const all = [sender, ...receivers];
   const perMessage = receivers.length;

@@ -1,6 +1,6 @@
 import type { LatencyPlan, LoadResult, MarkFn, Runner, StepArgs } from "../lib/plan.ts";
 import { readStamp, sendFrame, stampedText } from "../lib/wire.ts";
-import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
+import { connectAgent, Errors, pairNode, pool, sleep, withGroup } from "./conn.ts";
 
 /**
  * Scenario 3: an open-loop offered load. A 1 ms timer sends whatever is due
@@ -12,9 +12,14 @@ import { connectAgent, Errors, pool, sleep, withGroup } from "./conn.ts";
  */
 export const prepareLatency = async (plan: LatencyPlan, mark: MarkFn): Promise<Runner> => {
   const agents = plan.pairs.flatMap((pair, i) =>
-    pair.tokens.map((token) => ({ pair, token, group: `l${plan.proc}-${i}` })),
+    pair.tokens.map((token, k) => ({
+      pair,
+      token,
+      group: `l${plan.proc}-${i}`,
+      url: pairNode(plan.url, plan.nodeUrls, i, k),
+    })),
   );
-  const conns = await pool(agents, 32, (a) => connectAgent(withGroup(plan.url, plan.target, a.group), a.token));
+  const conns = await pool(agents, 32, (a) => connectAgent(withGroup(a.url, plan.target, a.group), a.token));
   let errors = new Errors();
   let ack: number[] = [];
   let delivery: number[] = [];

@@ -65,7 +65,7 @@ export const connections: Scenario = {
     return {
       rows: [
         {
-          scenario: "4 connections",
+          scenario: ctx.label("4 connections"),
           figure: "connect + auth/connect",
           unit: "conn/s",
           hub: h.rate,
@@ -75,7 +75,7 @@ export const connections: Scenario = {
           met: null,
         },
         {
-          scenario: "4 connections",
+          scenario: ctx.label("4 connections"),
           figure: "RSS per idle connection",
           unit: "KB",
           hub: h.kbPerConnection,
@@ -85,7 +85,7 @@ export const connections: Scenario = {
           met: h.kbPerConnection <= 40,
         },
         {
-          scenario: "4 connections",
+          scenario: ctx.label("4 connections"),
           figure: "sockets held, no errors",
           unit: "",
           hub: h.held,

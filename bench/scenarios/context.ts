@@ -8,6 +8,7 @@ import type { StepArgs } from "../lib/plan.ts";
 import { cpuShare, mainThreadProfile, startBare, startHub, type Server } from "../lib/procs.ts";
 import type { Row } from "../lib/report.ts";
 import { closeSeed, openSeed } from "../seed.ts";
+import type { PgServer } from "../lib/postgres.ts";
 
 export interface Options {
   readonly quick: boolean;
@@ -15,6 +16,12 @@ export interface Options {
   readonly profile: boolean;
   /** Load processes for the scenarios whose sockets split evenly (direct, latency, connections). */
   readonly loadProcs: number | undefined;
+  /** `postgres`: each scenario on a fresh database of this run's PostgreSQL server. */
+  readonly db: "sqlite" | "postgres";
+  /** Hub processes on the same database (PostgreSQL only; direct, fan-out and latency spread over them). */
+  readonly nodes: number;
+  /** Extra `serve` options for every hub, e.g. `["--pool-size", "32"]`. */
+  readonly hubArgs: ReadonlyArray<string>;
 }
 
 export interface Outcome {
@@ -42,6 +49,8 @@ export class Context {
     /** Logs, plans and profiles of this run. */
     readonly dir: string,
     readonly log: (line: string) => void,
+    /** The run's PostgreSQL server when `options.db` is postgres. */
+    readonly pg?: PgServer,
   ) {
     this.profileDir = join(dir, "profiles");
     if (options.profile) mkdirSync(this.profileDir, { recursive: true });
@@ -51,19 +60,34 @@ export class Context {
     return this.options.quick;
   }
 
+  /** `sqlite`, or `postgres` with the number of nodes: added to the rows' scenario names when not SQLite. */
+  get engine(): string {
+    return this.options.db === "sqlite"
+      ? "sqlite"
+      : `postgres, ${this.options.nodes} node${this.options.nodes > 1 ? "s" : ""}`;
+  }
+
+  /** The label of a row: `name`, or `name (postgres, N nodes)` on PostgreSQL. */
+  label(name: string): string {
+    return this.options.db === "sqlite" ? name : `${name} (${this.engine})`;
+  }
+
   /**
-   * Seed a fresh database (in a temporary folder, removed afterwards), start
-   * the hub on it, run `body`, stop the hub.
+   * Seed a fresh database (a file in a temporary folder, or a new database of
+   * the run's PostgreSQL server; removed afterwards), start the hub on it
+   * (`options.nodes` hubs when `spread`), run `body`, stop the hubs. `server`
+   * is the first node; `nodes` are all of them.
    */
   async withHub<S, R>(
     name: string,
     seed: (storage: Storage) => Promise<S>,
-    body: (server: Server, seeded: S) => Promise<R>,
-    options: { inspect?: boolean } = {},
+    body: (server: Server, seeded: S, nodes: ReadonlyArray<Server>) => Promise<R>,
+    options: { inspect?: boolean; spread?: boolean } = {},
   ): Promise<{ seeded: S; result: R }> {
     const tmp = mkdtempSync(join(tmpdir(), "sb-bench-"));
+    const pgDb = this.options.db === "postgres" ? await this.pg!.database(name) : undefined;
     try {
-      const db = join(tmp, "hub.db");
+      const db = pgDb ? pgDb.url : join(tmp, "hub.db");
       const t0 = performance.now();
       const storage = await openSeed(db);
       let seeded: S;
@@ -72,22 +96,31 @@ export class Context {
       } finally {
         await closeSeed(storage);
       }
-      this.log(`  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting the hub`);
-      const server = await startHub({
-        db,
-        adminToken: this.adminToken,
-        logFile: join(this.dir, `hub-${name}.log`),
-        profileDir: this.options.profile ? join(this.profileDir, name) : undefined,
-        inspect: options.inspect === true,
-      });
+      const count = options.spread === true && pgDb ? this.options.nodes : 1;
+      this.log(
+        `  seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s; starting ${count === 1 ? "the hub" : `${count} hubs`}`,
+      );
+      const nodes: Server[] = [];
       try {
-        return { seeded, result: await body(server, seeded) };
+        for (let i = 0; i < count; i++)
+          nodes.push(
+            await startHub({
+              db,
+              adminToken: this.adminToken,
+              logFile: join(this.dir, `hub-${name}${i === 0 ? "" : `-${i}`}.log`),
+              profileDir: this.options.profile && i === 0 ? join(this.profileDir, name) : undefined,
+              inspect: options.inspect === true,
+              extraArgs: this.options.hubArgs,
+            }),
+          );
+        return { seeded, result: await body(nodes[0]!, seeded, nodes) };
       } finally {
-        await server.stop();
-        if (this.options.profile) this.keepProfile(name, server.pid);
+        await Promise.all(nodes.map((n) => n.stop()));
+        if (this.options.profile && nodes[0]) this.keepProfile(name, nodes[0].pid);
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+      await pgDb?.drop();
     }
   }
 

@@ -19,7 +19,8 @@ export const fanout: Scenario = {
   async run(ctx: Context) {
     const rounds = ctx.quick ? 2 : 3;
     const timing = ctx.quick ? { warmupMs: 1000, durationMs: 2000 } : { warmupMs: 1000, durationMs: 5000 };
-    const plan = (target: Target, url: string, s: Seeded): FanoutPlan => ({
+    const plan = (target: Target, url: string, s: Seeded, nodeUrls?: string[]): FanoutPlan => ({
+      ...(nodeUrls ? { nodeUrls } : {}),
       scenario: "fanout",
       target,
       url,
@@ -40,9 +41,15 @@ export const fanout: Scenario = {
         const c = await seedConversation(s, agents);
         return { taskId: c.taskId, conversationId: c.conversationId, tokens: agents.map((a) => a.token) };
       },
-      (hubServer, seeded) =>
+      (hubServer, seeded, nodes) =>
         ctx.withBare("relay", "fanout", async (bareServer) => {
-          const hub = await Loads.start(hubServer, [plan("hub", hubServer.url, seeded)], ctx.dir, "fanout-hub");
+          const nodeUrls = nodes.length > 1 ? nodes.map((n) => n.url) : undefined;
+          const hub = await Loads.start(
+            hubServer,
+            [plan("hub", hubServer.url, seeded, nodeUrls)],
+            ctx.dir,
+            "fanout-hub",
+          );
           const bare = await Loads.start(bareServer, [plan("bare", bareServer.url, seeded)], ctx.dir, "fanout-bare");
           try {
             return await alternate(hub, bare, rounds, timing);
@@ -50,6 +57,7 @@ export const fanout: Scenario = {
             await Promise.all([hub.close(), bare.close()]);
           }
         }),
+      { spread: true },
     );
 
     const hubRates = runs.hub.map(rate);
@@ -71,7 +79,7 @@ export const fanout: Scenario = {
     return {
       rows: [
         {
-          scenario: "2 fan-out",
+          scenario: ctx.label("2 fan-out"),
           figure: "message/received delivered",
           unit: "notif/s",
           hub: median(hubRates),
@@ -81,8 +89,11 @@ export const fanout: Scenario = {
           met: ratio >= 0.6 && notes.length === 0,
         },
         {
-          scenario: "2 fan-out",
-          figure: "server CPU per notification",
+          scenario: ctx.label("2 fan-out"),
+          figure:
+            ctx.options.nodes > 1 && ctx.options.db === "postgres"
+              ? "server CPU per notification (sender's node only)"
+              : "server CPU per notification",
           unit: "µs",
           hub: hubCpu,
           bare: bareCpu,
@@ -92,6 +103,7 @@ export const fanout: Scenario = {
         },
       ],
       detail: {
+        engine: ctx.engine,
         participants: PARTICIPANTS,
         window: WINDOW,
         rounds,

@@ -82,7 +82,7 @@ export const history: Scenario = {
     return {
       rows: [
         {
-          scenario: `5 history (${scale})`,
+          scenario: ctx.label(`5 history (${scale})`),
           figure: `messages/list page of ${LIMIT}, p50`,
           unit: "ms",
           hub: p50[0],
@@ -92,7 +92,7 @@ export const history: Scenario = {
           met: p50[0] < 2,
         },
         {
-          scenario: `5 history (${scale})`,
+          scenario: ctx.label(`5 history (${scale})`),
           figure: `messages/list page of ${LIMIT}, p99`,
           unit: "ms",
           hub: p99[0],
@@ -102,7 +102,7 @@ export const history: Scenario = {
           met: p99[0] < 2,
         },
         {
-          scenario: `5 history (${scale})`,
+          scenario: ctx.label(`5 history (${scale})`),
           figure: `replay of ${events.toLocaleString("en-US")} events`,
           unit: "events/s",
           hub: hr,

@@ -18,16 +18,32 @@ export const latency: Scenario = {
     const procs = ctx.loadProcs(1);
     const timing = ctx.quick ? { warmupMs: 1000, durationMs: 3000 } : { warmupMs: 2000, durationMs: 10_000 };
     const parts = (pairs: Pair[]) => split(pairs, procs);
-    const plans = (target: Target, url: string, pairs: Pair[]): LatencyPlan[] =>
-      parts(pairs).map((part, proc) => ({ scenario: "latency", target, url, proc, pairs: part }));
+    const plans = (target: Target, url: string, pairs: Pair[], nodeUrls?: string[]): LatencyPlan[] =>
+      parts(pairs).map((part, proc) => ({
+        scenario: "latency",
+        target,
+        url,
+        proc,
+        pairs: part,
+        ...(nodeUrls ? { nodeUrls } : {}),
+      }));
+    const crossNode = ctx.options.db === "postgres" && ctx.options.nodes > 1;
+    // PostgreSQL's target is at 1,000 msg/s; 5,000/s is past what it sustains here, and the backlog would outlast the run
+    const rates = ctx.options.db === "postgres" ? [1000] : RATES;
 
     // both servers running; at each rate a window on the hub, then one on the bare server
     const { result: runs } = await ctx.withHub(
       "latency",
       (s) => seedPairs(s, 50, "lat"),
-      (hubServer, pairs) =>
+      (hubServer, pairs, nodes) =>
         ctx.withBare("relay", "latency", async (bareServer) => {
-          const hubLoads = await Loads.start(hubServer, plans("hub", hubServer.url, pairs), ctx.dir, "latency-hub");
+          const nodeUrls = nodes.length > 1 ? nodes.map((n) => n.url) : undefined;
+          const hubLoads = await Loads.start(
+            hubServer,
+            plans("hub", hubServer.url, pairs, nodeUrls),
+            ctx.dir,
+            "latency-hub",
+          );
           const bareLoads = await Loads.start(
             bareServer,
             plans("bare", bareServer.url, pairs),
@@ -37,7 +53,7 @@ export const latency: Scenario = {
           const hub = new Map<number, Driven>();
           const bare = new Map<number, Driven>();
           try {
-            for (const rate of RATES) {
+            for (const rate of rates) {
               const args = { ...timing, rate: rate / parts(pairs).length };
               hub.set(rate, await hubLoads.step("window", args));
               bare.set(rate, await bareLoads.step("window", args));
@@ -47,12 +63,13 @@ export const latency: Scenario = {
           }
           return { hub, bare };
         }),
+      { spread: true },
     );
 
     const rows: Row[] = [];
     const notes: string[] = [];
-    const detail: Record<string, unknown> = { loadProcesses: procs, ...timing };
-    for (const rate of RATES) {
+    const detail: Record<string, unknown> = { engine: ctx.engine, loadProcesses: procs, ...timing };
+    for (const rate of rates) {
       const h = runs.hub.get(rate)!;
       const b = runs.bare.get(rate)!;
       for (const kind of ["ack", "delivery"] as const) {
@@ -61,16 +78,23 @@ export const latency: Scenario = {
         for (const [q, at] of QUANTILES) {
           const hv = quantile(hs, at);
           const bv = quantile(bs, at);
-          const isTarget = rate === 5000 && kind === "ack" && q === "p99";
+          // on several nodes the issue's target is cross-node delivery: p99 < 50 ms at 1,000 msg/s
+          const limit = crossNode
+            ? rate === 1000 && kind === "delivery" && q === "p99"
+              ? 50
+              : undefined
+            : rate === 5000 && kind === "ack" && q === "p99"
+              ? 5
+              : undefined;
           rows.push({
-            scenario: `3 latency ${rate / 1000}k/s`,
-            figure: `send→${kind === "ack" ? "ack" : "delivery"} ${q}`,
+            scenario: ctx.label(`3 latency ${rate / 1000}k/s`),
+            figure: `send→${kind === "ack" ? "ack" : crossNode ? "delivery (cross-node)" : "delivery"} ${q}`,
             unit: "ms",
             hub: hv,
             bare: bv,
             ratio: ratioOf(hv, bv),
-            target: isTarget ? "< 5 ms" : "",
-            met: isTarget ? hv < 5 : null,
+            target: limit === undefined ? "" : `< ${limit} ms`,
+            met: limit === undefined ? null : hv < limit,
           });
         }
       }
@@ -98,6 +122,6 @@ export const latency: Scenario = {
       };
     }
     const windows = (rate: number) => [between(runs.hub.get(rate)!, "start", "end")];
-    return { rows, detail, notes, profile: { "latency-1k": windows(1000), "latency-5k": windows(5000) } };
+    return { rows, detail, notes, profile: Object.fromEntries(rates.map((r) => [`latency-${r / 1000}k`, windows(r)])) };
   },
 };
