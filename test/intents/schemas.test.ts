@@ -54,7 +54,7 @@ describe("intents/schemas publishes the JSON Schema of every payload", () => {
             expect([p.type, p.minItems, p.maxItems], where).toEqual(["array", field.min, field.max]);
             break;
           case "url":
-            expect(p.format, where).toBe("uri");
+            expect(p.format, where).toBe("http-url"); // docs/RELIABILITY.md: URL fields
             break;
           case "did":
             expect(p.pattern, where).toMatch(/^\^did:switchboard:/);
