@@ -89,6 +89,15 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     return { newest: r.newest ?? floor, floor, oldest: r.oldest ?? undefined };
   };
 
+  const feed = new PostgresFeed(sql.pool, feedOptions);
+  // Once the feed has stopped (the hub closes), a ring in flight may meet a closed pool: not an error.
+  const doorbell = new Doorbell(sql.pool, (err) => feed.stopped || feedOptions.onError(err));
+  sql.afterCommit((tx) => {
+    if (tx.ordinal === 0 || feed.stopped) return;
+    doorbell.ring();
+    feed.wake();
+  });
+
   return {
     async append(method, paramsJson, recipients, nowMs) {
       const tx = sql.transactionOf();
@@ -122,9 +131,51 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
       await deleteUnreferenced.run(cutoffMs);
       return dropped;
     },
-    feed: new PostgresFeed(sql.pool, feedOptions),
+    feed,
   };
 };
+
+/** The doorbell's channel: a notification says nothing but "look"; see Doorbell. */
+const CHANNEL = "switchboard_events";
+
+/**
+ * Rings the doorbell after a transaction that logged events has committed:
+ * other nodes hear it through LISTEN, this node's feed is woken directly.
+ * One NOTIFY at a time per node; rings that arrive meanwhile make one more.
+ *
+ * It is rung from here, after COMMIT, not by a trigger inside each
+ * transaction (as migrations 001 to 006 did): PostgreSQL serialises the
+ * commits of transactions that notify on one lock, so a trigger made every
+ * sending transaction commit, and flush, one after another. A ring that is
+ * lost (this node dies between COMMIT and NOTIFY) costs the poll interval.
+ */
+class Doorbell {
+  private ringing = false;
+  private again = false;
+
+  constructor(
+    private readonly pool: postgres.Sql,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  ring(): void {
+    if (this.ringing) {
+      this.again = true;
+      return;
+    }
+    this.ringing = true;
+    this.pool
+      .notify(CHANNEL, "")
+      .catch(this.onError)
+      .finally(() => {
+        this.ringing = false;
+        if (this.again) {
+          this.again = false;
+          this.ring();
+        }
+      });
+  }
+}
 
 interface FeedRow {
   cursor: number;
@@ -141,14 +192,16 @@ const RETRY_SOON_MS = 5;
 /**
  * Every node reads the committed log in cursor order and hands it to its
  * fan-out. A `LISTEN` on the doorbell channel makes it read at once; a poll
- * makes a lost notification cost delay, never an event. It starts from the
+ * makes a lost notification cost delay, never an event. The node's own
+ * commits wake it directly (`wake`). It starts from the
  * log's end: what was committed before, a client gets by resuming.
  */
 class PostgresFeed implements EventFeed {
   private watermark: number | undefined;
   private running = false;
   private again = false;
-  private stopped = false;
+  stopped = false;
+  private draining: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private soon: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -172,7 +225,7 @@ class PostgresFeed implements EventFeed {
   start(listener: (events: ReadonlyArray<Emitted>) => void): void {
     this.listener = listener;
     void this.pool
-      .listen("switchboard_events", () => this.ring())
+      .listen(CHANNEL, () => this.ring())
       .then(
         (l) => {
           this.unlisten = l.unlisten;
@@ -185,11 +238,17 @@ class PostgresFeed implements EventFeed {
     this.ring();
   }
 
+  /** Read the log now: this node committed events. Nothing before `start`. */
+  wake(): void {
+    if (this.listener) this.ring();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     clearTimeout(this.soon);
     await this.unlisten?.().catch(() => undefined);
+    await this.draining;
   }
 
   private ring(): void {
@@ -199,7 +258,7 @@ class PostgresFeed implements EventFeed {
       return;
     }
     this.running = true;
-    void this.drain().finally(() => {
+    this.draining = this.drain().finally(() => {
       this.running = false;
       if (this.again && !this.stopped) {
         this.again = false;
@@ -229,7 +288,8 @@ class PostgresFeed implements EventFeed {
         this.soon = setTimeout(() => this.ring(), RETRY_SOON_MS);
       }
     } catch (err) {
-      this.options.onError(err);
+      // after stop, the pool may close under a read in flight: not an error
+      if (!this.stopped) this.options.onError(err);
     }
   }
 }
