@@ -27,7 +27,13 @@ export const createLogger = (
   const out =
     destination ??
     (asPretty
-      ? pretty({ colorize: process.stdout.isTTY, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" })
+      ? // sync: a human reads these lines, few per second; none may be lost at exit
+        pretty({
+          sync: true,
+          colorize: process.stdout.isTTY,
+          translateTime: "SYS:HH:MM:ss.l",
+          ignore: "pid,hostname,service",
+        })
       : pino.destination({ dest: 1, sync: false }));
   return pino(
     {
