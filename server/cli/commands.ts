@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isRpcError, raise, type Agent } from "../../protocol/index.ts";
+import { isRpcError, raise, type Agent, type App, type Grant } from "../../protocol/index.ts";
 import { isPostgresUrl, nowIso, openStorage, redactUrl, type Storage } from "../../storage/index.ts";
 import { copyToPostgres } from "./copy.ts";
 import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig, UsageError } from "../config.ts";
@@ -73,8 +73,61 @@ const checkWebhookUrl = async (url: string, values: Record<string, unknown>): Pr
 /** An app named by id or by name. */
 const appIdOf = async (storage: Storage, app: string): Promise<string> => {
   const id = (await storage.apps.get(app)) ? app : await storage.apps.idOf(app);
-  if (id === undefined) throw new ConfigError(`No app has the id or name ${app}; list them with the admin methods.`);
+  if (id === undefined) throw new ConfigError(`No app has the id or name ${app}; switchboard app list shows them.`);
   return id;
+};
+
+/**
+ * Call a method on the running hub over POST /rpc as the admin (token from
+ * SWITCHBOARD_ADMIN_TOKEN: a flag would show in process listings), for the
+ * changes that must go through the hub: its events reach connected sockets
+ * at once, and on SQLite only the hub appends to the event log. `hub` is the
+ * hub's address (--hub, else SWITCHBOARD_HUB, else http://127.0.0.1:7700);
+ * its WebSocket URL (ws://…/ws) is taken too.
+ */
+const callHub = async (hub: string | undefined, method: string, params: unknown): Promise<unknown> => {
+  const token = process.env.SWITCHBOARD_ADMIN_TOKEN;
+  if (!token)
+    throw new ConfigError(`${method} goes through the running hub: set SWITCHBOARD_ADMIN_TOKEN to its admin token.`);
+  const given = hub ?? process.env.SWITCHBOARD_HUB ?? "http://127.0.0.1:7700";
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new UsageError(`--hub must be the hub's address, e.g. http://127.0.0.1:7700 (got ${given})`);
+  }
+  if (url.protocol === "ws:" || url.protocol === "wss:") url.protocol = url.protocol === "ws:" ? "http:" : "https:";
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`--hub must be an http(s) address, e.g. http://127.0.0.1:7700 (got ${given})`);
+  }
+  url.pathname = `${url.pathname.replace(/\/(ws)?\/?$/, "")}/rpc`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `could not reach the hub at ${url.origin} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}): start it, or pass --hub with its address.`,
+    );
+  }
+  if (res.status === 401) {
+    throw new ConfigError(
+      `the hub at ${url.origin} refused SWITCHBOARD_ADMIN_TOKEN: set it to this hub's admin token.`,
+    );
+  }
+  const body = (await res.json().catch(() => undefined)) as
+    { result?: unknown; error?: { message: string; data?: { tag?: string } } } | undefined;
+  if (body?.error) throw new ConfigError(`${method}: ${body.error.message} (${body.error.data?.tag ?? "error"})`);
+  if (!body || !("result" in body)) {
+    throw new ConfigError(
+      `the hub at ${url.origin} answered HTTP ${res.status} without a JSON-RPC result; is --hub its address?`,
+    );
+  }
+  return body.result;
 };
 
 const webhookOptions = {
@@ -293,6 +346,76 @@ const commands: Record<string, Command> = {
       } satisfies Command,
     ]),
   ),
+  "app list": {
+    usage: "switchboard app list [--db FILE] [--json]",
+    summary: "List the apps (id, name, scopes), by id.",
+    options: { ...dbOption, json: { type: "boolean" } },
+    positionals: 0,
+    async run(values) {
+      const apps = await withStorage(values, async (s) => {
+        const all: App[] = [];
+        for (let after = ""; ;) {
+          const page = await s.apps.list(after, 500);
+          all.push(...page);
+          if (page.length < 500) return all;
+          after = page.at(-1)!.id;
+        }
+      });
+      if (values.json) out(JSON.stringify({ apps }));
+      else for (const a of apps) out(`${a.id}  ${a.name.padEnd(32)}  ${a.scopes.join(",") || "-"}`);
+    },
+  },
+  "grant list": {
+    usage: "switchboard grant list (--app APP | --user USER_ID) [--db FILE] [--json]",
+    summary: "List the grants an app holds (APP: id or name) or a user gave, newest first, revoked ones included.",
+    options: { ...dbOption, app: { type: "string" }, user: { type: "string" }, json: { type: "boolean" } },
+    positionals: 0,
+    async run(values) {
+      const app = values.app as string | undefined;
+      const user = values.user as string | undefined;
+      if ((app === undefined) === (user === undefined)) {
+        throw new UsageError("grant list needs one of --app APP or --user USER_ID");
+      }
+      const grants = await withStorage(values, async (s) => {
+        const appId = app === undefined ? undefined : await appIdOf(s, app);
+        if (user !== undefined && !(await s.users.get(user))) {
+          throw new ConfigError(`No user has the id ${user}.`);
+        }
+        const all: Grant[] = [];
+        for (let before = Number.MAX_SAFE_INTEGER; ;) {
+          const page =
+            appId !== undefined
+              ? await s.actions.grants.listForApp(appId, before, 500)
+              : await s.actions.grants.listFromUser(user!, before, 500);
+          all.push(...page.map((r) => r.grant));
+          if (page.length < 500) return all;
+          before = page.at(-1)!.pk;
+        }
+      });
+      if (values.json) out(JSON.stringify({ grants }));
+      else {
+        for (const g of grants) {
+          out(
+            `${g.id}  ${g.status.padEnd(7)}  app ${g.appId}  ${g.subjectType} ${g.subjectId}  ${g.scope}: ${g.capabilities.join(",")}`,
+          );
+        }
+      }
+    },
+  },
+  "grant revoke": {
+    usage: "switchboard grant revoke GRANT_ID [--hub URL] [--json]",
+    summary:
+      "Revoke a grant through the running hub (grants/revoke as admin, token from SWITCHBOARD_ADMIN_TOKEN), so that it stops authorizing at once and the app gets grant/revoked.",
+    options: { hub: { type: "string" }, json: { type: "boolean" } },
+    positionals: 1,
+    async run(values, [grantId]) {
+      const { grant } = (await callHub(values.hub as string | undefined, "grants/revoke", { grantId })) as {
+        grant: Grant;
+      };
+      if (values.json) out(JSON.stringify({ grant }));
+      else out(`${grant.id}  ${grant.status}  app ${grant.appId}  ${grant.subjectType} ${grant.subjectId}`);
+    },
+  },
   "user create": {
     usage: "switchboard user create NAME [--db FILE] [--json]",
     summary: "Create a user and print its id and token.",
@@ -397,7 +520,9 @@ const commandHelp = (name: string, c: Command) =>
     "",
     name === "serve"
       ? `Options (each also read from its environment variable):\n${optionsHelp()}\n\nSWITCHBOARD_ADMIN_TOKEN sets the admin token (sb_admin.admin.<secret>).`
-      : dbHelp,
+      : "db" in c.options
+        ? dbHelp
+        : `  --hub URL      The running hub's address (default http://127.0.0.1:7700, env SWITCHBOARD_HUB).\n  --json         Print the result as JSON.\n\nSWITCHBOARD_ADMIN_TOKEN is the admin token the call is made with.`,
   ].join("\n");
 
 /** Levenshtein distance: how many one-letter edits turn a into b. */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { TestHub } from "../helpers/hub.ts";
+import { TestHub, uniqueName } from "../helpers/hub.ts";
 import { rejects } from "../helpers/expect.ts";
 import { openTask } from "../helpers/scenario.ts";
 import { optionSpecs, envName } from "../../server/config.ts";
+import { connectedApp, connectedUser, grant } from "../actions/helpers.ts";
 
 /**
  * Section 2's command line: `switchboard app|agent|user create` and `token
@@ -17,13 +18,13 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Run the `switchboard` bin (the built command line) from the project's root. */
-const cli = (...args: string[]): Promise<Run> =>
+/** Run the `switchboard` bin (the built command line) from the project's root, with `env` added. */
+const cliWith = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
   new Promise((resolve) => {
     execFile(
       process.execPath,
       ["bin/switchboard.js", ...args],
-      { cwd: process.cwd(), env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "silent" }, timeout: 60_000 },
+      { cwd: process.cwd(), env: { ...process.env, SWITCHBOARD_LOG_LEVEL: "silent", ...env }, timeout: 60_000 },
       (err, stdout, stderr) =>
         resolve({
           code: err ? ((err as { code?: number }).code ?? 1) : 0,
@@ -32,6 +33,8 @@ const cli = (...args: string[]): Promise<Run> =>
         }),
     );
   });
+
+const cli = (...args: string[]): Promise<Run> => cliWith({}, ...args);
 
 /** The id and token lines the create commands print. */
 const made = (run: Run) => {
@@ -124,6 +127,55 @@ describe("the command line", () => {
     expect(unknown.stderr).toMatch(/No agent has the id agt_nobody; switchboard agent list shows them/);
   }, 60_000);
 
+  it("app list, grant list --app/--user, grant revoke through the running hub: the grant stops, the app is told", async () => {
+    const app = await connectedApp(t, { name: uniqueName("cli-grants") });
+    const user = await connectedUser(t);
+    const given = await grant(app, user, ["chat.write"]);
+
+    const apps = await cli("app", "list", "--json", "--db", t.dbFile);
+    expect(apps.code).toBe(0);
+    expect(JSON.parse(apps.stdout).apps).toContainEqual(expect.objectContaining({ id: app.id, name: app.name }));
+    for (const by of [
+      ["--app", app.name],
+      ["--app", app.id],
+      ["--user", user.id],
+    ]) {
+      const listed = await cli("grant", "list", ...by, "--json", "--db", t.dbFile);
+      expect(listed.stderr).toBe("");
+      expect(JSON.parse(listed.stdout).grants).toEqual([expect.objectContaining({ id: given.id, status: "active" })]);
+    }
+
+    const revokedNote = app.client.once("grant/revoked");
+    const env = { SWITCHBOARD_ADMIN_TOKEN: t.adminToken };
+    const revoked = await cliWith(env, "grant", "revoke", given.id, "--hub", t.wsUrl, "--json");
+    expect(revoked.stderr).toBe("");
+    expect(JSON.parse(revoked.stdout).grant).toMatchObject({ id: given.id, status: "revoked" });
+    expect((await revokedNote).grant).toMatchObject({ id: given.id, status: "revoked" });
+    const after = await cli("grant", "list", "--user", user.id, "--db", t.dbFile);
+    expect(after.stdout).toContain(`${given.id}  revoked`);
+
+    const again = await cliWith(env, "grant", "revoke", given.id, "--hub", t.url);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/grants\/revoke: .*already revoked.*\(Conflict\)/);
+    const noToken = await cliWith({ SWITCHBOARD_ADMIN_TOKEN: "" }, "grant", "revoke", given.id, "--hub", t.url);
+    expect(noToken.stderr).toMatch(/set SWITCHBOARD_ADMIN_TOKEN/);
+    const badToken = await cliWith(
+      { SWITCHBOARD_ADMIN_TOKEN: "sb_admin.admin.wrong" },
+      "grant",
+      "revoke",
+      given.id,
+      "--hub",
+      t.url,
+    );
+    expect(badToken.stderr).toMatch(/refused SWITCHBOARD_ADMIN_TOKEN/);
+    const down = await cliWith(env, "grant", "revoke", given.id, "--hub", "http://127.0.0.1:9");
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/could not reach the hub at http:\/\/127\.0\.0\.1:9 .*pass --hub/);
+    const neither = await cli("grant", "list", "--db", t.dbFile);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toMatch(/needs one of --app APP or --user USER_ID/);
+  }, 60_000);
+
   it("reports bad input on stderr with a non-zero exit", async () => {
     const badName = await cli("agent", "create", "Not Valid", "--db", t.dbFile);
     expect(badName.code).toBe(2);
@@ -154,5 +206,13 @@ describe("the command line", () => {
       expect(serve.stdout).toContain(envName(flag));
     }
     expect(serve.stdout).toContain("SWITCHBOARD_ADMIN_TOKEN");
+    const [grantList, grantRevoke, appList] = await Promise.all([
+      cli("grant", "list", "--help"),
+      cli("grant", "revoke", "--help"),
+      cli("app", "list", "--help"),
+    ]);
+    expect(grantList.stdout).toMatch(/^switchboard grant list \(--app APP \| --user USER_ID\)[^]*--db FILE/);
+    expect(appList.stdout).toMatch(/^switchboard app list[^]*--db FILE/);
+    expect(grantRevoke.stdout).toMatch(/^switchboard grant revoke GRANT_ID[^]*--hub URL[^]*SWITCHBOARD_ADMIN_TOKEN/);
   }, 60_000);
 });
