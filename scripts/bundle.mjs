@@ -78,8 +78,8 @@ export const bundle = async () => {
     format: "esm",
     splitting: true,
     chunkNames: "chunk-[hash]",
-    // better-sqlite3 finds its native addon next to its own files in node_modules.
-    external: [...common.external, "better-sqlite3"],
+    // better-sqlite3 (12 and 13, storage/sqlite-driver.ts) finds its native addon next to its own files in node_modules.
+    external: [...common.external, "better-sqlite3", "better-sqlite3-13"],
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },

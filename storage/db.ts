@@ -1,9 +1,9 @@
-import Database from "better-sqlite3";
+import Database, { type SqliteDatabase } from "./sqlite-driver.js";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type Db = Database.Database;
+export type Db = SqliteDatabase;
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), "migrations");
 

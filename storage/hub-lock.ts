@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import Database from "./sqlite-driver.js";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";

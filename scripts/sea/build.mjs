@@ -2,8 +2,8 @@
 // executable applications), dist/sea/switchboard.
 //
 // 1. esbuild bundles the command line into one CommonJS script (SEA runs
-//    CommonJS), with better-sqlite3's `bindings` lookup replaced by
-//    scripts/sea/bindings.cjs;
+//    CommonJS), with better-sqlite3's addon lookup (12: `bindings`, 13:
+//    lib/binding.js) replaced by scripts/sea/bindings.cjs and binding13.cjs;
 // 2. the files the hub reads from disk (SQL migrations, package.json, the
 //    native addon built for this Node) become SEA assets, unpacked at first
 //    start into a cache folder keyed by their hash (scripts/sea/files.mjs);
@@ -12,7 +12,7 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,7 +27,16 @@ const require = createRequire(import.meta.url);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const addon = join(dirname(require.resolve("better-sqlite3/package.json")), "build", "Release", "better_sqlite3.node");
+// The addon of the better-sqlite3 this Node runs (storage/sqlite-driver.ts): 13.x from Node 22 on, prebuilt in
+// the package unless compiled on purpose; 12.x on Node 20, compiled at npm ci.
+const nodeApi = Number(process.versions.node.split(".")[0]) >= 22;
+const driverDir = dirname(require.resolve(nodeApi ? "better-sqlite3-13/package.json" : "better-sqlite3/package.json"));
+const compiled = join(driverDir, "build", "Release", "better_sqlite3.node");
+const addon =
+  nodeApi && !existsSync(compiled)
+    ? join(driverDir, "prebuilds", `${process.platform}-${process.arch}.node`)
+    : compiled;
+if (!existsSync(addon)) throw new Error(`build:binary: no better-sqlite3 addon at ${addon}; run npm ci first`);
 writeFileSync(join(out, "package.json"), JSON.stringify({ name: pkg.name, version: pkg.version }));
 const assets = {
   "better_sqlite3.node": addon,
@@ -47,6 +56,20 @@ await build({
   format: "cjs",
   sourcemap: false,
   alias: { bindings: join(root, "scripts", "sea", "bindings.cjs") },
+  plugins: [
+    ...common.plugins,
+    {
+      // better-sqlite3 13 looks for its addon itself (lib/binding.js), not through `bindings`.
+      name: "better-sqlite3-13-binding",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/binding$/ }, (args) =>
+          /better-sqlite3-13[\\/]lib$/.test(args.resolveDir)
+            ? { path: join(root, "scripts", "sea", "binding13.cjs") }
+            : undefined,
+        );
+      },
+    },
+  ],
   inject: [join(root, "scripts", "sea", "files.mjs")],
   define: {
     // ws's optional native accelerators cannot load inside the executable: skip looking for them.

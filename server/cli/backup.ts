@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import Database, { type SqliteDatabase } from "../../storage/sqlite-driver.js";
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { listMigrations, openStorage } from "../../storage/index.ts";
@@ -29,13 +29,13 @@ export interface BackupSummary {
 
 const COUNTED = ["agents", "apps", "users", "tasks", "conversations", "messages", "event_recipients"] as const;
 
-const countsOf = (db: Database.Database): Record<string, number> =>
+const countsOf = (db: SqliteDatabase): Record<string, number> =>
   Object.fromEntries(COUNTED.map((t) => [t, db.prepare<[], number>(`SELECT count(*) FROM "${t}"`).pluck().get() ?? 0]));
 
 /** Check that a file is a sound Switchboard database this version can open; returns its open handle. */
-const checkBackup = (file: string): Database.Database => {
+const checkBackup = (file: string): SqliteDatabase => {
   if (!existsSync(file)) throw new ConfigError(`${file} does not exist; pass the file a backup wrote.`);
-  let db: Database.Database;
+  let db: SqliteDatabase;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const check = db.prepare<[], string>("PRAGMA integrity_check").pluck().all().join("; ");

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import Database from "better-sqlite3";
+import Database from "../../storage/sqlite-driver.js";
 import { connectPostgres, migratePostgres, redactUrl } from "../../storage/postgres/open.ts";
 import { migrate } from "../../storage/index.ts";
 import { ConfigError } from "../config.ts";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import Database from "better-sqlite3";
+import Database, { type SqliteDatabase } from "../../../storage/sqlite-driver.js";
 import type { Storage } from "../../../storage/index.ts";
 import type { Sql } from "../../../storage/sql.ts";
 
-type Db = Database.Database;
+type Db = SqliteDatabase;
 
 /**
  * A hash of every row of every table of the hub's database: two equal
