@@ -144,11 +144,9 @@ export const seedMessages = async (
     const createdAt = nowIso();
     const parts: Part[] = [{ type: "text", text: text(i) }];
     const id = newId("message") as MessageId;
-    const seq = await storage.conversations.nextSeq(conv.pk, createdAt);
-    await storage.messages.insert({
+    const seq = await storage.messages.append({
       id,
       conversationPk: conv.pk,
-      seq,
       senderId,
       partsJson: JSON.stringify(parts),
       createdAt,

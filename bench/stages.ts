@@ -77,12 +77,10 @@ const job = async (conv: typeof pair) => {
   await s.conversations.isParticipant(rec.pk, me);
   const to = (await s.conversations.participants(rec.pk)).filter((a) => a !== me);
   const createdAt = nowIso();
-  const seq = await s.conversations.nextSeq(rec.pk, createdAt);
   const id = newId("message");
-  await s.messages.insert({
+  const seq = await s.messages.append({
     id,
     conversationPk: rec.pk,
-    seq,
     senderId: me,
     partsJson: '[{"type":"text","text":"x"}]',
     createdAt,

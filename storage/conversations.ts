@@ -56,9 +56,6 @@ export interface ConversationListEntry {
   readonly unreadCount: number;
 }
 
-/** Advisory-lock keys of conversations' seq counters start here, away from other uses of advisory locks. */
-const SEQ_LOCK_SPACE = 2 ** 40;
-
 /** A keyset page: the owner's rows after the (updatedAt, pk) of the last item served: owner, at ×3, pk, limit. */
 type ListParams<O> = [O, string | null, string | null, string | null, number, number];
 const AFTER_KEY = "(CAST(? AS TEXT) IS NULL OR c.updated_at < ? OR (c.updated_at = ? AND c.pk < ?))";
@@ -79,6 +76,10 @@ export interface SendContext extends ConversationPlace {
   readonly appId: AppId;
   readonly archived: boolean;
   readonly member: boolean;
+  /** Its participants, in the order they joined: the recipients of a message. */
+  readonly participants: ReadonlyArray<AgentId>;
+  /** The task's app asks message/authorize before each message of the task is stored (its manifest's hook). */
+  readonly messageHook: boolean;
 }
 
 /** What can change about a conversation, cached by its pk. */
@@ -94,7 +95,12 @@ interface Place extends ConversationPlace {
   readonly appId: AppId;
 }
 
-export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskPk: number) => Promise<TaskStatus>) => {
+export const makeConversations = (
+  sql: Sql,
+  caches: TxCaches,
+  taskStatus: (taskPk: number) => Promise<TaskStatus>,
+  messageHookOf: (appId: AppId) => Promise<boolean>,
+) => {
   // Read on every message (its membership, archive state and recipients) and changed rarely.
   const states = caches.map<number, State>(10_000);
   const places = caches.map<string, Place>(10_000);
@@ -122,16 +128,6 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
   );
   const setArchived = sql.prepare("UPDATE conversations SET archived_at = ?, updated_at = ? WHERE pk = ?");
   const touch = sql.prepare("UPDATE conversations SET updated_at = ? WHERE pk = ?");
-  // PostgreSQL: cursors follow transaction ids (storage/postgres/events.ts), and a transaction gets its
-  // id at its first write. Taking an advisory lock on the conversation before that write (in the
-  // qualifier, before the row is touched) makes seq order and cursor order agree: the next sender gets
-  // its transaction id only after this one has committed. So this must be the first write of its job.
-  const nextSeq = sql.prepare<[string, string, number, ...number[]], { last_seq: number }>(
-    sql.engine === "sqlite"
-      ? "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ? WHERE pk = ? RETURNING last_seq"
-      : `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ?
-         WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = '' RETURNING last_seq`,
-  );
   const markRead = sql.prepare<[number, number, number, string]>(
     `UPDATE conversation_participants
      SET last_read_seq = ${greatest(sql)}(last_read_seq, ${least(sql)}(?, (SELECT last_seq FROM conversations WHERE pk = ?)))
@@ -157,6 +153,29 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
   );
   const archivedOf = sql.prepare<[number], { archived_at: string | null }>(
     "SELECT archived_at FROM conversations WHERE pk = ?",
+  );
+  // On PostgreSQL nothing is cached (storage/cache.ts), so a send's checks are read in one statement
+  // rather than five (place, participants, archive state, task status, the app's manifest), and the
+  // send needs no other read for its recipients. PostgreSQL's SQL, so prepared on that engine only.
+  const sendContextRow = (sql.engine === "postgres" ? sql : undefined)?.prepare<
+    [string],
+    {
+      pk: number;
+      task_id: string;
+      app_id: string;
+      task_status: TaskStatus;
+      archived: number;
+      participants: AgentId[];
+      message_hook: number;
+    }
+  >(
+    `SELECT c.pk, t.id AS task_id, t.app_id, t.status AS task_status,
+       CASE WHEN c.archived_at IS NULL THEN 0 ELSE 1 END AS archived,
+       ARRAY(SELECT p.agent_id FROM conversation_participants p WHERE p.conversation_pk = c.pk
+         ORDER BY p.joined_at, p.agent_id) AS participants,
+       CASE WHEN CAST(a.manifest AS jsonb) #> '{hooks,messageAuthorize}' = 'true' THEN 1 ELSE 0 END AS message_hook
+     FROM conversations c JOIN tasks t ON t.pk = c.task_pk LEFT JOIN apps a ON a.id = t.app_id
+     WHERE c.id = ?`,
   );
 
   const stateOf = async (pk: number): Promise<State> => {
@@ -215,8 +234,24 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
       const cached = states.get(pk);
       return cached ? cached.set.has(agentId) : (await isIn.get(pk, agentId)) !== undefined;
     },
-    /** The conversation, its task's status, its archive state and the agent's membership, for a send. */
+    /** For a send: the conversation, its task's status, its archive state, its participants, the agent's membership and the app's hook. */
     async sendContext(conversationId: string, agentId: string): Promise<SendContext | undefined> {
+      if (sql.engine === "postgres") {
+        const r = await sendContextRow!.get(conversationId);
+        return (
+          r && {
+            pk: r.pk,
+            taskId: r.task_id as TaskId,
+            conversation: { id: conversationId as ConversationId },
+            appId: r.app_id as AppId,
+            taskStatus: r.task_status,
+            archived: r.archived === 1,
+            member: r.participants.includes(agentId as AgentId),
+            participants: r.participants,
+            messageHook: r.message_hook === 1,
+          }
+        );
+      }
       const place = await placeById(conversationId);
       if (!place) return undefined;
       const state = await stateOf(place.pk);
@@ -228,6 +263,8 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
         taskStatus: await taskStatus(place.taskPk),
         archived: state.archived,
         member: state.set.has(agentId),
+        participants: state.ids,
+        messageHook: await messageHookOf(place.appId),
       };
     },
     participants: participantIds,
@@ -242,9 +279,6 @@ export const makeConversations = (sql: Sql, caches: TxCaches, taskStatus: (taskP
     async touch(pk: number, at: string): Promise<void> {
       await touch.run(at, pk);
     },
-    /** Take the next seq for a message: gapless because it commits or rolls back with the message. */
-    nextSeq: async (pk: number, at: string): Promise<number> =>
-      (await (sql.engine === "sqlite" ? nextSeq.get(at, at, pk) : nextSeq.get(at, at, pk, pk)))!.last_seq,
     async markRead(pk: number, agentId: string, seq: number): Promise<void> {
       await markRead.run(seq, pk, pk, agentId);
     },

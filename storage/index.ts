@@ -22,13 +22,15 @@ import type { Cluster } from "./cluster.ts";
 /** One module per aggregate, each a set of plain async functions over the engine's SQL. */
 const makeModules = (sql: Sql, caches: TxCaches, events: EventLog) => {
   const tasks = makeTasks(sql, caches);
+  const apps = makeApps(sql, caches);
+  const messageHookOf = async (appId: string) => (await apps.get(appId))?.manifest.hooks?.messageAuthorize === true;
   return {
     agents: makeAgents(sql),
-    apps: makeApps(sql, caches),
+    apps,
     users: makeUsers(sql),
     credentials: makeCredentials(sql),
     tasks,
-    conversations: makeConversations(sql, caches, tasks.status),
+    conversations: makeConversations(sql, caches, tasks.status, messageHookOf),
     messages: makeMessages(sql),
     events,
     actions: makeActionStorage(sql),

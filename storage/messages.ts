@@ -36,10 +36,10 @@ export interface StoredMessage {
   readonly conversationPk: number;
 }
 
+/** A message to store; `append` gives it its seq. */
 export interface NewMessage {
   readonly id: string;
   readonly conversationPk: number;
-  readonly seq: number;
   readonly senderId: string;
   /** The parts as JSON, serialized once by the caller. */
   readonly partsJson: string;
@@ -70,13 +70,37 @@ const toStored = (r: PlacedRow): StoredMessage => ({
   conversationPk: r.conversation_pk,
 });
 
+/** Advisory-lock keys of conversations' seq counters start here, away from other uses of advisory locks. */
+const SEQ_LOCK_SPACE = 2 ** 40;
+
+/** A message's columns after its seq: sender, parts, reply to, correlation, client message id, created at. */
+type Rest = [string, string, string | null, string | null, string | null, string];
+
 export const makeMessages = (sql: Sql) => {
-  const insert = sql.prepare<
-    [string, number, number, string, string, string | null, string | null, string | null, string]
-  >(
-    `INSERT INTO messages (id, conversation_pk, seq, sender_id, parts, reply_to_id, correlation_id, client_message_id, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  const INSERT = `INSERT INTO messages (id, conversation_pk, seq, sender_id, parts, reply_to_id, correlation_id, client_message_id, created_at)`;
+  const COUNT = "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ?";
+  // The seq is the conversation's counter plus one, gapless because it commits or rolls back with the
+  // message. PostgreSQL: cursors follow transaction ids (storage/postgres/events.ts), and a transaction
+  // gets its id at its first write. Taking an advisory lock on the conversation before that write (in the
+  // qualifier, before the row is touched) makes seq order and cursor order agree: the next sender gets its
+  // transaction id only after this one has committed. So this must be the first write of its job. There
+  // the counter and the message are one statement (one round trip); SQLite runs the two in-process.
+  const append =
+    sql.engine === "postgres"
+      ? {
+          pg: sql.prepare<[string, string, number, number, string, number, ...Rest], { seq: number }>(
+            `WITH s AS (
+               ${COUNT} WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = ''
+               RETURNING last_seq)
+             ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
+          ),
+        }
+      : {
+          nextSeq: sql.prepare<[string, string, number], { last_seq: number }>(
+            `${COUNT} WHERE pk = ? RETURNING last_seq`,
+          ),
+          insert: sql.prepare<[string, number, number, ...Rest]>(`${INSERT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        };
   const byId = sql.prepare<[string], PlacedRow>(`${PLACED} WHERE m.id = ?`);
   const byClientId = sql.prepare<[string, string], PlacedRow>(
     `${PLACED} WHERE m.sender_id = ? AND m.client_message_id = ?`,
@@ -110,18 +134,22 @@ export const makeMessages = (sql: Sql) => {
   );
 
   return {
-    async insert(m: NewMessage): Promise<void> {
-      await insert.run(
-        m.id,
-        m.conversationPk,
-        m.seq,
+    /** Store a message under its conversation's next seq (the counter moves with it) and return the seq. */
+    async append(m: NewMessage): Promise<number> {
+      const at = m.createdAt;
+      const pk = m.conversationPk;
+      const rest: Rest = [
         m.senderId,
         m.partsJson,
         m.replyToId ?? null,
         m.correlationId ?? null,
         m.clientMessageId ?? null,
-        m.createdAt,
-      );
+        at,
+      ];
+      if ("pg" in append) return (await append.pg.get(at, at, pk, pk, m.id, pk, ...rest))!.seq;
+      const seq = (await append.nextSeq.get(at, at, pk))!.last_seq;
+      await append.insert.run(m.id, pk, seq, ...rest);
+      return seq;
     },
     async get(id: string): Promise<StoredMessage | undefined> {
       const r = await byId.get(id);

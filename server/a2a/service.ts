@@ -277,12 +277,10 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
           taskId: row.taskId,
         });
       }
-      const seq = await storage.conversations.nextSeq(ctx.pk, at);
       const id = newId("message") as MessageId;
-      await storage.messages.insert({
+      const seq = await storage.messages.append({
         id,
         conversationPk: ctx.pk,
-        seq,
         senderId: me,
         partsJson,
         clientMessageId: m.messageId,
@@ -297,7 +295,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         parts: mapped.parts,
         createdAt: at,
       };
-      const to = (await storage.conversations.participants(ctx.pk)).filter((a) => a !== me);
+      const to = ctx.participants.filter((a) => a !== me);
       tx.emit(Notifications.MessageReceived, to, {
         taskId: message.taskId,
         conversationId: message.conversationId,

@@ -103,11 +103,58 @@ export const messageHandlers = (hub: HubContext) => {
         return sent && (await checkIntent(storage, { conversation: ctx, senderId: me, messageId: id }, sent, raise));
       };
 
-      // Only an app with a message hook makes the send wait; the checks then run before it is asked
-      // (5.4), and again in the write, since the state may change while the app answers.
+      // Only an app with a message hook makes the send wait. The write reads the conversation first; when
+      // its app has a hook not asked yet, the write stops before it has written anything, the checks run
+      // and the app is asked (5.4), and the write runs again, checking again, since the state may change
+      // while the app answers. So a send without a hook reads the conversation once.
+      const write = (asked: boolean, recipients?: ReadonlyArray<string>) =>
+        hub.commit(async (tx) => {
+          if (p.clientMessageId !== undefined) {
+            const prior = await storage.messages.byClientId(me, p.clientMessageId);
+            if (prior) return { message: prior.message };
+          }
+          const ctx = await storage.conversations.sendContext(p.conversationId, me);
+          if (!asked && ctx?.member && ctx.messageHook) return undefined;
+          const intent = await admit(ctx);
+          const current = ctx!;
+          const chosen = recipients === undefined ? undefined : new Set(recipients);
+          const to = current.participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));
+          const seq = await storage.messages.append({
+            id,
+            conversationPk: current.pk,
+            senderId: me,
+            partsJson,
+            replyToId: p.replyToId,
+            correlationId: intent?.correlationId,
+            clientMessageId: p.clientMessageId,
+            createdAt,
+          });
+          const message: Message = {
+            id,
+            taskId: current.taskId,
+            conversationId: current.conversation.id,
+            seq,
+            senderId: me,
+            parts: p.parts,
+            ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
+            ...(intent?.correlationId !== undefined ? { correlationId: intent.correlationId } : {}),
+            createdAt,
+          };
+          tx.emit(Notifications.MessageReceived, to, {
+            taskId: message.taskId,
+            conversationId: message.conversationId,
+            message,
+          });
+          if (intent?.retractTarget !== undefined) {
+            await retractMessage(storage, tx, current, intent.retractTarget, createdAt);
+          }
+          return { message };
+        });
+      const written = await write(false);
+      if (written) return written;
       let recipients: ReadonlyArray<string> | undefined;
       const before = await storage.conversations.sendContext(p.conversationId, me);
-      if (before?.member && (await storage.apps.get(before.appId))?.manifest.hooks?.messageAuthorize) {
+      if (before?.member && before.messageHook) {
         const correlationId = (await admit(before))?.correlationId;
         const outcome = await hub.callbacks.call(before.appId, Callbacks.MessageAuthorizeCallback, {
           taskId: before.taskId,
@@ -135,51 +182,7 @@ export const messageHandlers = (hub: HubContext) => {
         }
         recipients = outcome.result.recipients;
       }
-
-      return hub.commit(async (tx) => {
-        if (p.clientMessageId !== undefined) {
-          const prior = await storage.messages.byClientId(me, p.clientMessageId);
-          if (prior) return { message: prior.message };
-        }
-        const ctx = await storage.conversations.sendContext(p.conversationId, me);
-        const intent = await admit(ctx);
-        const current = ctx!;
-        const participants = await storage.conversations.participants(current.pk);
-        const chosen = recipients === undefined ? undefined : new Set(recipients);
-        const to = participants.filter((a) => a !== me && (chosen === undefined || chosen.has(a)));
-        const seq = await storage.conversations.nextSeq(current.pk, createdAt);
-        await storage.messages.insert({
-          id,
-          conversationPk: current.pk,
-          seq,
-          senderId: me,
-          partsJson,
-          replyToId: p.replyToId,
-          correlationId: intent?.correlationId,
-          clientMessageId: p.clientMessageId,
-          createdAt,
-        });
-        const message: Message = {
-          id,
-          taskId: current.taskId,
-          conversationId: current.conversation.id,
-          seq,
-          senderId: me,
-          parts: p.parts,
-          ...(p.replyToId !== undefined ? { replyToId: p.replyToId } : {}),
-          ...(intent?.correlationId !== undefined ? { correlationId: intent.correlationId } : {}),
-          createdAt,
-        };
-        tx.emit(Notifications.MessageReceived, to, {
-          taskId: message.taskId,
-          conversationId: message.conversationId,
-          message,
-        });
-        if (intent?.retractTarget !== undefined) {
-          await retractMessage(storage, tx, current, intent.retractTarget, createdAt);
-        }
-        return { message };
-      });
+      return (await write(true, recipients))!;
     }),
 
     implement(Methods.MessagesList, async (p, { principal, raise }) => {

@@ -109,13 +109,22 @@ describe("caches stay true to the database when a job rolls back", () => {
   });
 
   it("gives the next message the seq a failed job had taken: no gap", async () => {
-    const first = await committer.run(() => storage.conversations.nextSeq(pk, nowIso()));
+    const message = () => ({
+      id: newId("message"),
+      conversationPk: pk,
+      senderId: alice,
+      partsJson: '[{"type":"text","text":"x"}]',
+      createdAt: nowIso(),
+    });
+    const first = await committer.run(() => storage.messages.append(message()));
+    const lost = message();
     await expect(
       committer.run(async () => {
-        expect(await storage.conversations.nextSeq(pk, nowIso())).toBe(first + 1);
+        expect(await storage.messages.append(lost)).toBe(first + 1);
         throw new Error("rolled back");
       }),
     ).rejects.toThrow("rolled back");
-    expect(await committer.run(() => storage.conversations.nextSeq(pk, nowIso()))).toBe(first + 1);
+    expect(await storage.messages.get(lost.id)).toBeUndefined();
+    expect(await committer.run(() => storage.messages.append(message()))).toBe(first + 1);
   });
 });
