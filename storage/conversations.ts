@@ -236,8 +236,8 @@ export const makeConversations = (
     },
     /** For a send: the conversation, its task's status, its archive state, its participants, the agent's membership and the app's hook. */
     async sendContext(conversationId: string, agentId: string): Promise<SendContext | undefined> {
-      if (sql.engine === "postgres") {
-        const r = await sendContextRow!.get(conversationId);
+      if (sendContextRow) {
+        const r = await sendContextRow.get(conversationId);
         return (
           r && {
             pk: r.pk,

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { isRpcError, raise, type Agent, type App, type Grant } from "../../protocol/index.ts";
+import { isRpcError, raise, type Grant } from "../../protocol/index.ts";
 import { isPostgresUrl, nowIso, openStorage, redactUrl, type Storage } from "../../storage/index.ts";
 import { copyToPostgres } from "./copy.ts";
 import { ConfigError, envName, optionSpecs, optionsHelp, resolveConfig, UsageError } from "../config.ts";
@@ -68,6 +68,19 @@ const checkWebhookUrl = async (url: string, values: Record<string, unknown>): Pr
   const allowPrivate = values["webhook-allow-private"] === true || resolveConfig({}).webhookAllowPrivate;
   const refused = await refuseUrl(url, allowPrivate);
   if (refused !== undefined) throw new ConfigError(refused);
+};
+
+const PAGE = 500;
+
+/** Every row of a keyset-paged storage list, a page at a time: `page(from)` reads the rows after `from`. */
+const allPages = async <R, K>(first: K, page: (from: K) => Promise<R[]>, keyOf: (last: R) => K): Promise<R[]> => {
+  const all: R[] = [];
+  for (let from = first; ;) {
+    const rows = await page(from);
+    all.push(...rows);
+    if (rows.length < PAGE) return all;
+    from = keyOf(rows.at(-1)!);
+  }
 };
 
 /** An app named by id or by name. */
@@ -310,15 +323,16 @@ const commands: Record<string, Command> = {
     options: { ...dbOption, query: { type: "string" }, json: { type: "boolean" } },
     positionals: 0,
     async run(values) {
-      const agents = await withStorage(values, async (s) => {
-        const all: Agent[] = [];
-        for (let after = ""; ;) {
-          const page = await s.agents.list((values.query as string | undefined) ?? "", after, 500);
-          all.push(...page.map((p) => p.agent));
-          if (page.length < 500) return all;
-          after = page.at(-1)!.agent.name;
-        }
-      });
+      const query = (values.query as string | undefined) ?? "";
+      const agents = await withStorage(values, async (s) =>
+        (
+          await allPages(
+            "",
+            (after) => s.agents.list(query, after, PAGE),
+            (last) => last.agent.name,
+          )
+        ).map((p) => p.agent),
+      );
       if (values.json) out(JSON.stringify({ agents }));
       else for (const a of agents) out(`${a.id}  ${a.name.padEnd(32)}  ${a.status}`);
     },
@@ -352,15 +366,13 @@ const commands: Record<string, Command> = {
     options: { ...dbOption, json: { type: "boolean" } },
     positionals: 0,
     async run(values) {
-      const apps = await withStorage(values, async (s) => {
-        const all: App[] = [];
-        for (let after = ""; ;) {
-          const page = await s.apps.list(after, 500);
-          all.push(...page);
-          if (page.length < 500) return all;
-          after = page.at(-1)!.id;
-        }
-      });
+      const apps = await withStorage(values, (s) =>
+        allPages(
+          "",
+          (after) => s.apps.list(after, PAGE),
+          (last) => last.id,
+        ),
+      );
       if (values.json) out(JSON.stringify({ apps }));
       else for (const a of apps) out(`${a.id}  ${a.name.padEnd(32)}  ${a.scopes.join(",") || "-"}`);
     },
@@ -381,16 +393,15 @@ const commands: Record<string, Command> = {
         if (user !== undefined && !(await s.users.get(user))) {
           throw new ConfigError(`No user has the id ${user}.`);
         }
-        const all: Grant[] = [];
-        for (let before = Number.MAX_SAFE_INTEGER; ;) {
-          const page =
+        const rows = await allPages(
+          Number.MAX_SAFE_INTEGER,
+          (before) =>
             appId !== undefined
-              ? await s.actions.grants.listForApp(appId, before, 500)
-              : await s.actions.grants.listFromUser(user!, before, 500);
-          all.push(...page.map((r) => r.grant));
-          if (page.length < 500) return all;
-          before = page.at(-1)!.pk;
-        }
+              ? s.actions.grants.listForApp(appId, before, PAGE)
+              : s.actions.grants.listFromUser(user!, before, PAGE),
+          (last) => last.pk,
+        );
+        return rows.map((r) => r.grant);
       });
       if (values.json) out(JSON.stringify({ grants }));
       else {
