@@ -97,7 +97,8 @@ if (parts.includes("fuzz")) {
     await t.stop();
     say(
       `seed ${seed}: ${r.frames} frames, ${r.calls} calls, ${r.httpRequests} HTTP requests in ${Math.round(r.ms / 1000)} s; ` +
-        `${r.outcomes.ok ?? 0} calls succeeded over ${Object.keys(r.accepted).length} methods; problems: ${r.problems.length}`,
+        `${r.outcomes.ok ?? 0} calls succeeded over ${Object.keys(r.accepted).length} methods; ` +
+        `${r.oversize} drawn frames over --max-frame-bytes left unsent; problems: ${r.problems.length}`,
     );
     for (const p of r.problems.slice(0, 10)) say(`  ${p.slice(0, 400)}`);
     failures.push(...r.problems);

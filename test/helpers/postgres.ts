@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { inject } from "vitest";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,8 +12,13 @@ declare module "vitest" {
 export const testEngine = (): "sqlite" | "postgres" =>
   process.env.SWITCHBOARD_TEST_ENGINE === "postgres" ? "postgres" : "sqlite";
 
-/** The server the PostgreSQL run uses: SWITCHBOARD_TEST_PG_URL, or the embedded one the global setup started. */
-export const serverUrl = (): string => process.env.SWITCHBOARD_TEST_PG_URL ?? inject("pgUrl");
+/**
+ * The server the PostgreSQL run uses: SWITCHBOARD_TEST_PG_URL, or the embedded one the global setup
+ * started. vitest is imported only then, so that scripts outside vitest (npm run stress) can use the
+ * helpers on SQLite.
+ */
+const serverUrl = async (): Promise<string> =>
+  process.env.SWITCHBOARD_TEST_PG_URL ?? (await import("vitest")).inject("pgUrl");
 
 const withDatabase = (url: string, name: string): string => {
   const u = new URL(url);
@@ -24,7 +28,7 @@ const withDatabase = (url: string, name: string): string => {
 
 /** A new, empty database on the test server; returns its URL. */
 export const freshDatabase = async (): Promise<string> => {
-  const admin = serverUrl();
+  const admin = await serverUrl();
   const name = `sb_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const sql = postgres(admin, { max: 1, onnotice: () => undefined });
   try {
@@ -38,7 +42,7 @@ export const freshDatabase = async (): Promise<string> => {
 /** Drop a database made by freshDatabase, ending the connections still open on it. */
 export const dropDatabase = async (url: string): Promise<void> => {
   const name = new URL(url).pathname.slice(1);
-  const sql = postgres(serverUrl(), { max: 1, onnotice: () => undefined });
+  const sql = postgres(await serverUrl(), { max: 1, onnotice: () => undefined });
   try {
     await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   } finally {

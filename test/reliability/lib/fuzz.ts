@@ -51,6 +51,8 @@ export interface FuzzReport {
   /** Phase 2 calls that succeeded, by method. */
   readonly accepted: Record<string, number>;
   readonly problems: string[];
+  /** Drawn frames left unsent because they exceed --max-frame-bytes (see `fits`). */
+  readonly oversize: number;
   readonly ms: number;
   /** Milliseconds per phase: pipelined frames, sequential calls, HTTP. */
   readonly phaseMs: { pipelined: number; sequential: number; http: number };
@@ -142,6 +144,19 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
         problems.push(`an error that is not in the error table: ${JSON.stringify(frame.error).slice(0, 300)}`);
       }
     }
+  };
+  /**
+   * A frame over --max-frame-bytes closes its socket with 1009 by design (tested in
+   * test/core/frames.test.ts), which would end the run for that principal. The generators can
+   * draw one (e.g. maxItems + 1 copies of a large item), and since the five sockets of phase 1
+   * share one random stream, whether they do depends on the order answers arrive in: such
+   * frames are counted and left unsent.
+   */
+  let oversize = 0;
+  const fits = (text: string): boolean => {
+    if (Buffer.byteLength(text) <= t.config.maxFrameBytes) return true;
+    oversize++;
+    return false;
   };
   const rand = prng(options.seed);
   const drawer = new Drawer(options.seed);
@@ -308,18 +323,23 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
           const kind = rand();
           if (kind < 0.6) {
             const { obj, want } = frameOf(true);
+            const text = JSON.stringify(obj);
+            if (!fits(text)) continue;
             const id = (obj as { id: string }).id;
             waits.push(socket.expect(id).then((f) => judge1(caller, obj, f, want)));
-            socket.send(JSON.stringify(obj));
+            socket.send(text);
           } else if (kind < 0.66) {
-            socket.send(JSON.stringify(frameOf(false).obj)); // a notification: executed or refused, never answered
+            const text = JSON.stringify(frameOf(false).obj);
+            if (fits(text)) socket.send(text); // a notification: executed or refused, never answered
           } else if (kind < 0.72) {
             const items = [frameOf(true), frameOf(true), frameOf(false)];
+            const text = JSON.stringify(items.map((x) => x.obj));
+            if (!fits(text)) continue;
             for (const it of items) {
               const id = (it.obj as { id?: string }).id;
               if (id !== undefined) waits.push(socket.expect(id).then((f) => judge1(caller, it.obj, f, it.want)));
             }
-            socket.send(JSON.stringify(items.map((x) => x.obj)));
+            socket.send(text);
           } else if (kind < 0.8) {
             nulls++;
             socket.send(pick(GARBAGE_TEXT) + (rand() < 0.5 ? "" : "x".repeat(Math.floor(rand() * 5000))));
@@ -365,13 +385,13 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
   if (after !== before) problems.push("phase 1 changed stored state although every frame was refused");
 
   function judge1(caller: Caller, sentObj: unknown, f: Frame, want: ReadonlyArray<string> | undefined): void {
-    count(f);
     const tag = f.error ? String(f.error.data?.tag) : "ok";
     if (tag === "closed") {
       // One problem per socket, with its close code, is reported at the end; not one per frame.
       unansweredAtClose.set(caller, (unansweredAtClose.get(caller) ?? 0) + 1);
       return;
     }
+    count(f);
     if (want && !want.includes(tag) && tag !== "RateLimited") {
       problems.push(
         `${caller}: sent ${JSON.stringify(sentObj).slice(0, 300)} → ${tag}, want ${want.join("|")}: ${JSON.stringify(f).slice(0, 300)}`,
@@ -414,23 +434,25 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
     }
     const id = `s${++nextId}`;
     const frame = { jsonrpc: "2.0", id, method: m.name, params };
+    const text = serialize(frame);
+    if (!fits(text)) continue;
     const answer = socket.expect(id);
-    socket.send(serialize(frame));
+    socket.send(text);
     const f = await withDeadline(answer, ANSWER_DEADLINE_MS);
     if (f === undefined) {
       problems.push(`no answer within ${ANSWER_DEADLINE_MS} ms: ${caller} ${kind} ${serialize(frame).slice(0, 600)}`);
       break;
     }
     calls++;
-    count(f);
     const show = () => `${caller} ${kind} ${JSON.stringify(frame).slice(0, 400)} → ${JSON.stringify(f).slice(0, 400)}`;
     const now = writes();
+    if (f.error?.data?.tag === "closed") {
+      problems.push(`the ${caller} socket closed (${JSON.stringify(socket.closed)}) on ${show()}`);
+      break;
+    }
+    count(f);
     if (f.error) {
       const tag = String(f.error.data?.tag);
-      if (tag === "closed") {
-        problems.push(`the ${caller} socket closed (${JSON.stringify(socket.closed)}) on ${show()}`);
-        break;
-      }
       const owed = ["InvalidParams", "RateLimited", ...(CHECKS_BEFORE_PARAMS[m.name] ?? [])];
       if (kind === "invalid" && !owed.includes(tag))
         problems.push(`invalid params not refused as InvalidParams: ${show()}`);
@@ -542,6 +564,7 @@ export const runFuzz = async (t: TestHub, options: FuzzOptions): Promise<FuzzRep
     outcomes,
     accepted,
     problems,
+    oversize,
     ms: Math.round(performance.now() - started),
     phaseMs: { pipelined: Math.round(phase1Ms), sequential: Math.round(phase2Ms), http: Math.round(phase3Ms) },
   };
