@@ -31,8 +31,9 @@ const MAX_JOBS_PER_COMMIT = 2048;
  * Group commit. Writes that arrive together (every frame read in one turn of
  * the event loop) are handed to storage as one group: on SQLite they share
  * one transaction and one fsync, each job in its own savepoint; on
- * PostgreSQL each is its own transaction and they run side by side. A job
- * that throws rolls back alone. Nothing is acknowledged before the commit:
+ * PostgreSQL they run side by side in one transaction, and run again each
+ * in its own when one fails (storage/transactions.ts). A job that throws
+ * rolls back alone. Nothing is acknowledged before the commit:
  * promises resolve only after it.
  *
  * A job may await storage calls and nothing else, and may be run more than

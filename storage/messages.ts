@@ -82,17 +82,23 @@ export const makeMessages = (sql: Sql) => {
   // The seq is the conversation's counter plus one, gapless because it commits or rolls back with the
   // message. PostgreSQL: cursors follow transaction ids (storage/postgres/events.ts), and a transaction
   // gets its id at its first write. Taking an advisory lock on the conversation before that write (in the
-  // qualifier, before the row is touched) makes seq order and cursor order agree: the next sender gets its
-  // transaction id only after this one has committed. So this must be the first write of its job. There
-  // the counter and the message are one statement (one round trip); SQLite runs the two in-process.
+  // qualifier, before the row is touched) makes seq order and cursor order agree when the seq is its
+  // transaction's first write: the next sender gets its transaction id only after this one has committed.
+  // A commit group's shared transaction may take a seq after other writes; switchboard_seq_xid
+  // (migration 008) then refuses a seq that would go to a smaller transaction id than the previous one,
+  // and the group's jobs run again on their own. The statement is `ordered`: a group appends its jobs'
+  // events in the order their seqs were taken. There the counter and the message are one statement (one
+  // round trip); SQLite runs the two in-process.
   const append =
     sql.engine === "postgres"
       ? {
           pg: sql.prepare<[string, string, number, number, string, number, ...Rest], { seq: number }>(
             `WITH s AS (
-               ${COUNT} WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = ''
+               ${COUNT}, last_seq_xid = switchboard_seq_xid(last_seq_xid)
+               WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = ''
                RETURNING last_seq)
              ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
+            { ordered: true },
           ),
         }
       : {

@@ -18,6 +18,15 @@ export interface Statement<P extends unknown[], R> {
   run(...params: P): Promise<number>;
 }
 
+export interface StatementOptions {
+  /**
+   * The statement takes a number whose order its events must follow (a
+   * conversation's seq): PostgreSQL appends the events of a commit group's
+   * jobs in the order their ordered statements ran (`PostgresSql.group`).
+   */
+  readonly ordered?: boolean;
+}
+
 /**
  * The SQL the storage modules are written against: `?` placeholders (turned
  * into `$n` for PostgreSQL), and the small set of differences between the two
@@ -26,7 +35,7 @@ export interface Statement<P extends unknown[], R> {
  */
 export interface Sql {
   readonly engine: Engine;
-  prepare<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R>;
+  prepare<P extends unknown[] = unknown[], R = unknown>(text: string, options?: StatementOptions): Statement<P, R>;
   /** True while the caller runs inside a transaction of this storage. */
   inTransaction(): boolean;
 }
@@ -64,7 +73,7 @@ export const toDollarParams = (text: string): string => {
  */
 export class PostgresSql implements Sql {
   readonly engine = "postgres" as const;
-  private readonly current = new AsyncLocalStorage<PostgresTransaction>();
+  private readonly current = new AsyncLocalStorage<Scope>();
   private readonly committed: Array<(tx: PostgresTransaction) => void> = [];
 
   constructor(readonly pool: postgres.Sql) {}
@@ -74,14 +83,20 @@ export class PostgresSql implements Sql {
     this.committed.push(fn);
   }
 
-  prepare<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R> {
+  prepare<P extends unknown[] = unknown[], R = unknown>(text: string, options?: StatementOptions): Statement<P, R> {
     const pgText = toDollarParams(text);
+    const ordered = options?.ordered === true;
     const exec = async (params: unknown[]) => {
-      const tx = this.current.getStore();
+      const scope = this.current.getStore();
+      const tx = scope?.tx;
       try {
-        return await (tx?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
+        const rows = await (tx?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
           prepare: true,
         });
+        // The first code to run once the result is in: results arrive, and resolve, in the order the
+        // statements ran on the connection, so this numbers ordered statements in that order.
+        if (ordered && scope?.job) scope.job.orders.push(++scope.tx.orderedStatements);
+        return rows;
       } catch (error) {
         // as postgres.js's own begin does: a failed statement fails its transaction, even if the job caught it
         if (tx && tx.failed === undefined) tx.failed = { error };
@@ -95,13 +110,68 @@ export class PostgresSql implements Sql {
     };
   }
 
+  /**
+   * Send a statement of the current transaction whose result nobody needs,
+   * without waiting for it: the transaction's COMMIT goes out behind it in
+   * the same write, and fails the transaction if the statement failed.
+   */
+  defer(statement: Promise<unknown>): void {
+    const tx = this.current.getStore()?.tx;
+    if (!tx) throw new Error("defer runs inside a transaction");
+    // exec has recorded a failure in tx.failed; the COMMIT turns it into the transaction's error
+    tx.deferred.push(statement.catch(() => undefined));
+  }
+
   inTransaction(): boolean {
     return this.current.getStore() !== undefined;
   }
 
   /** The transaction the caller runs in, if any. */
   transactionOf(): PostgresTransaction | undefined {
-    return this.current.getStore();
+    return this.current.getStore()?.tx;
+  }
+
+  /** The job of a commit group (`group`) the caller runs in, if any. */
+  groupJobOf(): GroupJob | undefined {
+    return this.current.getStore()?.job;
+  }
+
+  /**
+   * Run `jobs` side by side in one transaction on one connection, so that
+   * postgres.js writes their statements together and the group pays for one
+   * BEGIN, one COMMIT and one WAL flush. Resolves with the jobs' values once
+   * committed. Rejects, with everything rolled back, when any job failed,
+   * when the database refused the transaction (a lost race, a seq refused by
+   * migration 008's check), or when the events' order cannot be told (a job
+   * whose ordered statements interleave with another's): the caller then
+   * runs the jobs again, each on its own.
+   *
+   * A job's event-log appends wait until every job has finished
+   * (`GroupJob.atEnd`), and then go in the order the jobs' ordered
+   * statements ran, so cursor order follows seq order within the group.
+   * Jobs run side by side see each other's writes as they happen; they
+   * already ran side by side before, in transactions of their own at READ
+   * COMMITTED, so a job never relied on seeing others' writes only whole.
+   */
+  async group(jobs: ReadonlyArray<() => Promise<unknown>>): Promise<unknown[]> {
+    return this.transaction(async () => {
+      const tx = this.transactionOf()!;
+      const context: GroupJob[] = jobs.map(() => ({ orders: [], atEnd: [] }));
+      // allSettled: every job finishes before the transaction ends, so none of its statements can run
+      // after a ROLLBACK, outside any transaction.
+      const settled = await Promise.allSettled(jobs.map((job, i) => this.current.run({ tx, job: context[i] }, job)));
+      const failed = settled.find((s) => s.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      for (const { orders } of context) {
+        if (orders.length > 1 && orders[orders.length - 1]! - orders[0]! + 1 !== orders.length) {
+          throw new Error("the group's ordered statements interleave; its jobs run again on their own");
+        }
+      }
+      const first = (i: number) => context[i]!.orders[0] ?? Number.POSITIVE_INFINITY;
+      const order = context.map((_, i) => i).sort((a, b) => first(a) - first(b) || a - b);
+      for (const i of order) for (const append of context[i]!.atEnd) append();
+      return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+    });
   }
 
   /**
@@ -121,6 +191,12 @@ export class PostgresSql implements Sql {
    * transaction's first statement behind it on the same connection, which
    * saves a round trip per transaction. If BEGIN fails, so does that
    * statement, and the transaction rolls back.
+   *
+   * Statements whose results nobody reads (`defer`, the event-log appends
+   * at a job's end) are not awaited either: COMMIT follows them in the same
+   * write, another round trip saved. PostgreSQL answers COMMIT of a
+   * transaction that a failed statement aborted with a rollback, not an
+   * error, so the transaction then fails with that statement's error.
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     const conn = await this.pool.reserve();
@@ -130,15 +206,20 @@ export class PostgresSql implements Sql {
       const began = conn.unsafe("begin");
       began.catch(() => undefined); // sends it; its failure is read below
       try {
-        tx = { sql: conn, ordinal: 0, failed: undefined };
-        result = await this.current.run(tx, fn);
+        tx = { sql: conn, ordinal: 0, failed: undefined, deferred: [], orderedStatements: 0 };
+        result = await this.current.run({ tx, job: undefined }, fn);
         await began;
         if (tx.failed) throw tx.failed.error;
       } catch (error) {
         await conn.unsafe("rollback").catch(() => undefined);
         throw error;
       }
-      await conn.unsafe("commit");
+      const commit = conn.unsafe("commit");
+      commit.catch(() => undefined); // sends it behind the deferred statements; its failure is read below
+      await Promise.all(tx.deferred);
+      await commit;
+      const failed = tx.failed as PostgresTransaction["failed"]; // set by a deferred statement, after the check above
+      if (failed) throw failed.error; // the COMMIT rolled back
     } finally {
       conn.release();
     }
@@ -160,6 +241,24 @@ export interface PostgresTransaction {
   ordinal: number;
   /** The first statement of the transaction that failed: the transaction then rolls back with its error. */
   failed: { readonly error: unknown } | undefined;
+  /** Statements sent and not awaited (see `PostgresSql.defer`); each settles without throwing. */
+  readonly deferred: Array<Promise<unknown>>;
+  /** How many `ordered` statements of a group's jobs have returned. */
+  orderedStatements: number;
+}
+
+/** One job of a commit group (`PostgresSql.group`). */
+export interface GroupJob {
+  /** The numbers of its ordered statements, in the order they returned. */
+  readonly orders: number[];
+  /** Work held until every job of the group has finished (its event-log appends), run in the group's order. */
+  readonly atEnd: Array<() => void>;
+}
+
+/** What a statement finds through AsyncLocalStorage: its transaction, and its job when in a group. */
+interface Scope {
+  readonly tx: PostgresTransaction;
+  readonly job: GroupJob | undefined;
 }
 
 /** A table of the strings in a JSON array passed as one parameter, with the column `value`. */

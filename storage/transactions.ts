@@ -84,10 +84,20 @@ const MAX_ATTEMPTS = 5;
 const sqlState = (err: unknown): string | undefined =>
   typeof err === "object" && err !== null && "code" in err && typeof err.code === "string" ? err.code : undefined;
 
+/** A merged group of jobs is cut at this size; what is left waits for the next group. */
+const MAX_GROUP = 2048;
+
 /**
- * PostgreSQL: each job is its own transaction on a pooled connection, and
- * jobs run concurrently; the server groups their commits into shared WAL
- * flushes. A job that lost a race is run again from the start.
+ * PostgreSQL: the jobs of a group run side by side in one transaction on one
+ * connection (`PostgresSql.group`): postgres.js writes their statements
+ * together, and the group pays for one BEGIN, one COMMIT and one WAL flush.
+ * If any job fails, the group rolls back and each job runs again in a
+ * transaction of its own, side by side on the pool, so a failing job costs
+ * only itself; a job that lost a race there is run again from the start.
+ *
+ * One group is in flight per node; groups handed over meanwhile are merged
+ * into the next, so a group grows with the load instead of queueing behind
+ * the pool. Two groups of one node never wait for each other's locks.
  */
 export const postgresTransactions = (sql: PostgresSql): Transactions => {
   const runOne = async (job: () => Promise<unknown>): Promise<Outcome> => {
@@ -101,5 +111,48 @@ export const postgresTransactions = (sql: PostgresSql): Transactions => {
       }
     }
   };
-  return { runAll: (jobs) => Promise.all(jobs.map(runOne)) };
+  const alone = (jobs: ReadonlyArray<() => Promise<unknown>>) => Promise.all(jobs.map(runOne));
+  const runGroup = async (jobs: ReadonlyArray<() => Promise<unknown>>): Promise<Outcome[]> => {
+    if (jobs.length === 1) return alone(jobs);
+    try {
+      return (await sql.group(jobs)).map((value): Outcome => ({ ok: true, value }));
+    } catch {
+      return alone(jobs);
+    }
+  };
+
+  interface Waiting {
+    readonly jobs: ReadonlyArray<() => Promise<unknown>>;
+    readonly resolve: (outcomes: Outcome[]) => void;
+  }
+  let waiting: Waiting[] = [];
+  let running = false;
+  const pump = async () => {
+    running = true;
+    while (waiting.length > 0) {
+      let size = 0;
+      let take = 0;
+      while (take < waiting.length && (take === 0 || size + waiting[take]!.jobs.length <= MAX_GROUP)) {
+        size += waiting[take]!.jobs.length;
+        take++;
+      }
+      const batch = waiting.slice(0, take);
+      waiting = waiting.slice(take);
+      const jobs = batch.flatMap((w) => w.jobs);
+      const outcomes = await runGroup(jobs).catch((error: unknown) => jobs.map((): Outcome => ({ ok: false, error })));
+      let at = 0;
+      for (const w of batch) {
+        w.resolve(outcomes.slice(at, at + w.jobs.length));
+        at += w.jobs.length;
+      }
+    }
+    running = false;
+  };
+  return {
+    runAll: (jobs) =>
+      new Promise<Outcome[]>((resolve) => {
+        waiting.push({ jobs, resolve });
+        if (!running) void pump();
+      }),
+  };
 };

@@ -102,11 +102,19 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     async append(method, paramsJson, recipients, nowMs) {
       const tx = sql.transactionOf();
       if (!tx) throw new Error("events.append runs inside a transaction");
-      if (tx.ordinal + recipients.length > MAX_ORDINALS) {
-        throw new Error(`one transaction may log at most ${MAX_ORDINALS} event entries`);
-      }
-      await append.run(method, paramsJson, nowMs, tx.ordinal, [...recipients]);
-      tx.ordinal += recipients.length;
+      const write = () => {
+        if (tx.ordinal + recipients.length > MAX_ORDINALS) {
+          throw new Error(`one transaction may log at most ${MAX_ORDINALS} event entries`);
+        }
+        const ordinal = tx.ordinal;
+        tx.ordinal += recipients.length;
+        // Nothing reads its result: COMMIT follows it in the same write (PostgresSql.defer).
+        sql.defer(append.run(method, paramsJson, nowMs, ordinal, [...recipients]));
+      };
+      const job = sql.groupJobOf();
+      // In a commit group, ordinals are given once every job has finished, in seq order (PostgresSql.group).
+      if (job) job.atEnd.push(write);
+      else write();
       return undefined;
     },
     after: (principal, cursor, limit) => after.all(principal, cursor, limit),

@@ -19,6 +19,10 @@ export const redactUrl = (url: string): string => url.replace(/\/\/([^:/@]+):[^@
 export const connectPostgres = (url: string, options: PostgresOptions = {}): postgres.Sql =>
   postgres(url, {
     max: options.poolSize ?? 16,
+    // A commit group sends all of its jobs' statements on one connection at once (storage/transactions.ts);
+    // past max_pipeline (100 by default) postgres.js sends each further one only as another returns, one
+    // write per statement. Declared by postgres.js but missing from its types.
+    ...({ max_pipeline: 10_000 } as object),
     onnotice: () => undefined,
     // Integers come back as numbers, as they do from SQLite: keys, seqs and cursors stay below 2^53.
     types: {

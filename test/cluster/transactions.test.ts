@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresSql } from "../../storage/sql.ts";
+import { connectPostgres, migratePostgres } from "../../storage/postgres/open.ts";
 import { dropDatabase, freshDatabase } from "../helpers/postgres.ts";
 
 /**
@@ -57,5 +58,123 @@ describe("PostgreSQL transactions under a full pipeline", () => {
     expect(
       (await pool.unsafe("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in%'"))[0]!.n,
     ).toBe(0);
+  });
+});
+
+/**
+ * A commit group on PostgreSQL (PostgresSql.group): jobs side by side in one
+ * transaction, their held work (event-log appends) run in the order of their
+ * `ordered` statements, and any failure rolls the whole group back so that
+ * storage/transactions.ts can run the jobs again on their own.
+ */
+describe("PostgreSQL commit groups", () => {
+  let url: string;
+  let pool: postgres.Sql;
+  let sql: PostgresSql;
+  beforeAll(async () => {
+    url = await freshDatabase();
+    pool = postgres(url, { max: 4, onnotice: () => undefined });
+    sql = new PostgresSql(pool);
+    await pool.unsafe("CREATE TABLE g (k integer PRIMARY KEY, v text NOT NULL)");
+    await pool.unsafe("CREATE TABLE counter (n integer NOT NULL)");
+    await pool.unsafe("INSERT INTO counter VALUES (0)");
+  });
+  afterAll(async () => {
+    await pool.end({ timeout: 5 });
+    await dropDatabase(url);
+  });
+
+  const insert = () => sql.prepare<[number, string]>("INSERT INTO g (k, v) VALUES (?, ?)");
+  const xid = () => sql.prepare<[], { x: string }>("SELECT pg_current_xact_id()::text AS x");
+  const take = () =>
+    sql.prepare<[], { n: number }>("UPDATE counter SET n = n + 1 RETURNING n", { ordered: true });
+  const count = () => sql.prepare<[], { n: number }>("SELECT count(*)::int AS n FROM g");
+
+  it("runs its jobs in one transaction and holds their appends until all have finished, in the order of their ordered statements", async () => {
+    const [ins, x, next] = [insert(), xid(), take()];
+    const appended: number[] = [];
+    // Job 0 writes twice before it takes a number, job 1 takes one at once: job 1's number is smaller.
+    const job = (i: number, before: number) => async () => {
+      for (let k = 0; k < before; k++) await ins.run(i * 10 + k, "w");
+      const n = (await next.get())!.n;
+      sql.groupJobOf()!.atEnd.push(() => appended.push(n));
+      expect(appended).toEqual([]);
+      return (await x.get())!.x;
+    };
+    const xids = await sql.group([job(1, 2), job(2, 0), job(3, 1)]);
+    expect(new Set(xids).size).toBe(1);
+    expect(appended).toEqual([1, 2, 3]);
+    expect((await count().get())!.n).toBe(3);
+  });
+
+  it("rolls every job back when one fails, even one that caught its failed statement", async () => {
+    const ins = insert();
+    const before = (await count().get())!.n;
+    await expect(
+      sql.group([
+        () => ins.run(100, "kept?"),
+        async () => {
+          throw new Error("refused");
+        },
+      ]),
+    ).rejects.toThrow("refused");
+    await expect(
+      sql.group([() => ins.run(101, "kept?"), () => ins.run(100, "x").then(() => ins.run(100, "duplicate").catch(() => 0))]),
+    ).rejects.toMatchObject({ code: "23505" });
+    expect((await count().get())!.n).toBe(before);
+  });
+
+  it("refuses a group whose jobs' ordered statements interleave: their order cannot be told", async () => {
+    const [ins, next] = [insert(), take()];
+    const before = (await count().get())!.n;
+    const two = async () => {
+      await next.get();
+      await ins.run(200, "between");
+      await next.get();
+    };
+    const one = async () => {
+      await next.get();
+    };
+    await expect(sql.group([two, one])).rejects.toThrow(/interleave/);
+    expect((await count().get())!.n).toBe(before);
+  });
+});
+
+describe("a conversation's seq goes to increasing transaction ids (migration 008)", () => {
+  let url: string;
+  let pool: postgres.Sql;
+  beforeAll(async () => {
+    url = await freshDatabase();
+    pool = connectPostgres(url, { poolSize: 4 }); // bigints as numbers, as the hub reads them
+    await migratePostgres(pool);
+  });
+  afterAll(async () => {
+    await pool.end({ timeout: 5 });
+    await dropDatabase(url);
+  });
+
+  it("refuses, as a serialization failure, a seq for a transaction older than the one that took the previous seq", async () => {
+    const older = await pool.reserve();
+    let newerXid = 0;
+    try {
+      await older.unsafe("BEGIN");
+      // The older transaction has its id (as a group's would, from an earlier write) before the newer starts.
+      const [{ x: olderXid }] = await older.unsafe<[{ x: number }]>("SELECT pg_current_xact_id()::text::bigint AS x");
+      newerXid = await pool.begin(
+        async (tx) => (await tx.unsafe<[{ x: number }]>("SELECT switchboard_seq_xid(0) AS x"))[0].x,
+      );
+      expect(newerXid).toBeGreaterThan(olderXid);
+      await expect(older.unsafe("SELECT switchboard_seq_xid($1)", [newerXid])).rejects.toMatchObject({
+        code: "40001",
+      });
+      await older.unsafe("ROLLBACK");
+    } finally {
+      older.release();
+    }
+    // Run again on its own, the seq is its transaction's first write and gets a larger id.
+    const again = await pool.begin(
+      async (tx) => (await tx.unsafe<[{ x: number }]>("SELECT switchboard_seq_xid($1) AS x", [newerXid]))[0].x,
+    );
+    expect(again).toBeGreaterThan(newerXid);
   });
 });

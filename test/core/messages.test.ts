@@ -12,7 +12,7 @@ import {
   type OpenTask,
 } from "../helpers/scenario.ts";
 import type { SwitchboardClient } from "../../client/index.ts";
-import type { Message } from "../../protocol/index.ts";
+import type { Message, RpcError } from "../../protocol/index.ts";
 
 /** Sections 4 and 5.4: sending (seq, idempotency, parts) and listing (paging), and read marks. */
 
@@ -76,6 +76,44 @@ describe("section 5.4: messages", () => {
         const ids = received.map((e) => (e.params.message as Message).id);
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids.length).toBe(sent.filter((m) => m.senderId !== agent.id).length);
+        // In cursor order, which is seq order within a conversation (on PostgreSQL too, where sends made
+        // at once share a commit group: storage/transactions.ts).
+        const received_ = received.map((e) => (e.params.message as Message).seq);
+        expect(received_).toEqual([...received_].sort((a, b) => a - b));
+      }
+    });
+
+    it("refused sends in a burst leave nothing behind, and the others keep gapless seqs in log order", async () => {
+      const agents = await Promise.all(Array.from({ length: 3 }, () => t.connectedAgent()));
+      const outsider = await t.connectedAgent();
+      const [first, second] = [await openTask(agents[0]!, agents.slice(1)), await openTask(agents[1]!, [agents[2]!])];
+      const calls = Array.from({ length: 90 }, (_, i) => {
+        const where = i % 2 ? first : second;
+        // agents[2] sends nothing: it reads both conversations' messages from its log.
+        const from = i % 15 === 7 ? outsider : i % 2 ? agents[(i >> 1) % 2]! : agents[1]!;
+        return from.client
+          .call("messages/send", { taskId: where.task.id, conversationId: where.conversation.id, parts: text(`m${i}`) })
+          .then(
+            (r) => ({ where, message: r.message }),
+            (err: unknown) => ({ where, error: err }),
+          );
+      });
+      const results = await Promise.all(calls);
+      const refused = results.filter((r) => "error" in r);
+      expect(refused).toHaveLength(6);
+      for (const r of refused) expect((r.error as RpcError).tag).toBe("NotAParticipant");
+      for (const where of [first, second]) {
+        const sent = results.filter((r): r is { where: OpenTask; message: Message } => "message" in r && r.where === where);
+        expect(seqs(await listAll(agents[2]!.client, where))).toEqual(range(1, sent.length));
+      }
+      const log = (await eventLog(agents[2]!.client)).filter((e) => e.method === "message/received");
+      for (const where of [first, second]) {
+        const inOrder = log
+          .map((e) => e.params.message as Message)
+          .filter((m) => m.conversationId === where.conversation.id)
+          .map((m) => m.seq);
+        expect(inOrder).toEqual(range(1, inOrder.length));
+        expect(inOrder.length).toBe(42);
       }
     });
 
