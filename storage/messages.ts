@@ -86,21 +86,22 @@ export const makeMessages = (sql: Sql) => {
   // transaction's first write: the next sender gets its transaction id only after this one has committed.
   // A commit group's shared transaction may take a seq after other writes; switchboard_seq_xid
   // (migration 008) then refuses a seq that would go to a smaller transaction id than the previous one,
-  // and the group's jobs run again on their own. The statement is `ordered`: a group appends its jobs'
-  // events in the order their seqs were taken. There the counter and the message are one statement (one
-  // round trip); SQLite runs the two in-process.
+  // and the group's jobs run again on their own. In a group the lock is only tried (it fails at once
+  // when held, and the job runs again on its own), so groups never wait for each other. The statement is
+  // `ordered`: a group appends its jobs' events in the order their seqs were taken. There the counter and
+  // the message are one statement (one round trip); SQLite runs the two in-process.
+  const pgAppend = (lock: string) =>
+    sql.prepare<[string, string, number, number, string, number, ...Rest], { seq: number }>(
+      `WITH s AS (
+         ${COUNT}, last_seq_xid = switchboard_seq_xid(last_seq_xid)
+         WHERE pk = ? AND ${lock}(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text IS NOT NULL
+         RETURNING last_seq)
+       ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
+      { ordered: true },
+    );
   const append =
     sql.engine === "postgres"
-      ? {
-          pg: sql.prepare<[string, string, number, number, string, number, ...Rest], { seq: number }>(
-            `WITH s AS (
-               ${COUNT}, last_seq_xid = switchboard_seq_xid(last_seq_xid)
-               WHERE pk = ? AND pg_advisory_xact_lock(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text = ''
-               RETURNING last_seq)
-             ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
-            { ordered: true },
-          ),
-        }
+      ? { pg: { waiting: pgAppend("pg_advisory_xact_lock"), trying: pgAppend("switchboard_seq_try_lock") } }
       : {
           nextSeq: sql.prepare<[string, string, number], { last_seq: number }>(
             `${COUNT} WHERE pk = ? RETURNING last_seq`,
@@ -152,7 +153,8 @@ export const makeMessages = (sql: Sql) => {
         m.clientMessageId ?? null,
         at,
       ];
-      if ("pg" in append) return (await append.pg.get(at, at, pk, pk, m.id, pk, ...rest))!.seq;
+      if ("pg" in append)
+        return (await append.pg[sql.inGroup() ? "trying" : "waiting"].get(at, at, pk, pk, m.id, pk, ...rest))!.seq;
       const seq = (await append.nextSeq.get(at, at, pk))!.last_seq;
       await append.insert.run(m.id, pk, seq, ...rest);
       return seq;

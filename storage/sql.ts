@@ -38,6 +38,13 @@ export interface Sql {
   prepare<P extends unknown[] = unknown[], R = unknown>(text: string, options?: StatementOptions): Statement<P, R>;
   /** True while the caller runs inside a transaction of this storage. */
   inTransaction(): boolean;
+  /**
+   * True while the caller runs in a job of a PostgreSQL commit group
+   * (`PostgresSql.group`), where a statement must not wait for a lock that
+   * another transaction holds: it fails instead, and its job runs again on
+   * its own, where it may wait.
+   */
+  inGroup(): boolean;
 }
 
 export const sqliteSql = (db: BetterSqlite3.Database): Sql => ({
@@ -58,6 +65,7 @@ export const sqliteSql = (db: BetterSqlite3.Database): Sql => ({
     };
   },
   inTransaction: () => db.inTransaction,
+  inGroup: () => false,
 });
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`; the storage's SQL has no `?` inside string literals. */
@@ -131,6 +139,10 @@ export class PostgresSql implements Sql {
     return this.current.getStore()?.tx;
   }
 
+  inGroup(): boolean {
+    return this.current.getStore()?.job !== undefined;
+  }
+
   /** The job of a commit group (`group`) the caller runs in, if any. */
   groupJobOf(): GroupJob | undefined {
     return this.current.getStore()?.job;
@@ -160,8 +172,7 @@ export class PostgresSql implements Sql {
       // allSettled: every job finishes before the transaction ends, so none of its statements can run
       // after a ROLLBACK, outside any transaction.
       const settled = await Promise.allSettled(jobs.map((job, i) => this.current.run({ tx, job: context[i] }, job)));
-      const failed = settled.find((s) => s.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (settled.some((s) => s.status === "rejected")) throw new GroupFailure(settled);
       for (const { orders } of context) {
         if (orders.length > 1 && orders[orders.length - 1]! - orders[0]! + 1 !== orders.length) {
           throw new Error("the group's ordered statements interleave; its jobs run again on their own");
@@ -232,6 +243,16 @@ export class PostgresSql implements Sql {
       }
     }
     return result;
+  }
+}
+
+/** A commit group rolled back because some of its jobs failed: which ones, and the first failure. */
+export class GroupFailure extends Error {
+  readonly rejected: boolean[];
+  constructor(settled: ReadonlyArray<PromiseSettledResult<unknown>>) {
+    const first = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    super("a job of the commit group failed", { cause: first?.reason });
+    this.rejected = settled.map((s) => s.status === "rejected");
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from "./db.ts";
 import type { TxCaches } from "./cache.ts";
-import type { PostgresSql } from "./sql.ts";
+import { GroupFailure, type PostgresSql } from "./sql.ts";
 
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -78,6 +78,7 @@ const RETRYABLE = new Set([
   "40001", // serialization_failure
   "40P01", // deadlock_detected
   "23505", // unique_violation: a concurrent writer took the key; the job's own check finds it on the next run
+  "55P03", // lock_not_available: a job of a commit group found a lock held; on its own it waits for it
 ]);
 const MAX_ATTEMPTS = 5;
 
@@ -87,20 +88,29 @@ const sqlState = (err: unknown): string | undefined =>
 /** A merged group of jobs is cut at this size; what is left waits for the next group. */
 const MAX_GROUP = 2048;
 
+type Job = () => Promise<unknown>;
+
 /**
  * PostgreSQL: the jobs of a group run side by side in one transaction on one
  * connection (`PostgresSql.group`): postgres.js writes their statements
  * together, and the group pays for one BEGIN, one COMMIT and one WAL flush.
- * If any job fails, the group rolls back and each job runs again in a
- * transaction of its own, side by side on the pool, so a failing job costs
- * only itself; a job that lost a race there is run again from the start.
+ *
+ * If some jobs fail, the group rolls back; the others run again as a group
+ * (once), and the failed ones each in a transaction of its own, side by
+ * side on the pool, where a job that lost a race is run again from the
+ * start. A job's failure is only reported from a transaction of its own (or
+ * a group of one): in a group it may have seen another job's writes that
+ * then rolled back.
  *
  * One group is in flight per node; groups handed over meanwhile are merged
- * into the next, so a group grows with the load instead of queueing behind
- * the pool. Two groups of one node never wait for each other's locks.
+ * into the next, so a group grows with the load, and a node's groups never
+ * wait for each other's locks. (Starting the next group as soon as the
+ * previous one had sent its COMMIT, which cannot deadlock either, raised
+ * direct throughput by about a fifth but made the groups large and slow
+ * and the latency at 1,000 msg/s far worse: docs/PERFORMANCE.md.)
  */
 export const postgresTransactions = (sql: PostgresSql): Transactions => {
-  const runOne = async (job: () => Promise<unknown>): Promise<Outcome> => {
+  const runOne = async (job: Job): Promise<Outcome> => {
     for (let attempt = 1; ; attempt++) {
       try {
         return { ok: true, value: await sql.transaction(job) };
@@ -111,18 +121,35 @@ export const postgresTransactions = (sql: PostgresSql): Transactions => {
       }
     }
   };
-  const alone = (jobs: ReadonlyArray<() => Promise<unknown>>) => Promise.all(jobs.map(runOne));
-  const runGroup = async (jobs: ReadonlyArray<() => Promise<unknown>>): Promise<Outcome[]> => {
-    if (jobs.length === 1) return alone(jobs);
+  const alone = (jobs: ReadonlyArray<Job>) => Promise.all(jobs.map(runOne));
+
+  /** Run `jobs` as a group; `retry`: whether the jobs that did not fail may form one more group. */
+  const runGroup = async (jobs: ReadonlyArray<Job>, retry: boolean): Promise<Outcome[]> => {
+    let failure: unknown;
     try {
       return (await sql.group(jobs)).map((value): Outcome => ({ ok: true, value }));
-    } catch {
-      return alone(jobs);
+    } catch (error) {
+      failure = error;
     }
+    if (jobs.length === 1) {
+      // It ran alone: its own failure, unless it lost a race.
+      const error = failure instanceof GroupFailure ? failure.cause : failure;
+      const state = sqlState(error);
+      return state !== undefined && RETRYABLE.has(state) ? alone(jobs) : [{ ok: false, error }];
+    }
+    if (!(failure instanceof GroupFailure) || !retry) return alone(jobs);
+    const rejected = failure.rejected;
+    const kept = jobs.filter((_, i) => !rejected[i]);
+    const [keptOutcomes, rejectedOutcomes] = await Promise.all([
+      kept.length > 1 ? runGroup(kept, false) : alone(kept),
+      alone(jobs.filter((_, i) => rejected[i])),
+    ]);
+    let [k, r] = [0, 0];
+    return jobs.map((_, i) => (rejected[i] ? rejectedOutcomes[r++]! : keptOutcomes[k++]!));
   };
 
   interface Waiting {
-    readonly jobs: ReadonlyArray<() => Promise<unknown>>;
+    readonly jobs: ReadonlyArray<Job>;
     readonly resolve: (outcomes: Outcome[]) => void;
   }
   let waiting: Waiting[] = [];
@@ -139,7 +166,9 @@ export const postgresTransactions = (sql: PostgresSql): Transactions => {
       const batch = waiting.slice(0, take);
       waiting = waiting.slice(take);
       const jobs = batch.flatMap((w) => w.jobs);
-      const outcomes = await runGroup(jobs).catch((error: unknown) => jobs.map((): Outcome => ({ ok: false, error })));
+      const outcomes = await runGroup(jobs, true).catch((error: unknown) =>
+        jobs.map((): Outcome => ({ ok: false, error })),
+      );
       let at = 0;
       for (const w of batch) {
         w.resolve(outcomes.slice(at, at + w.jobs.length));

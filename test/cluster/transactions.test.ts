@@ -117,7 +117,7 @@ describe("PostgreSQL commit groups", () => {
           throw new Error("refused");
         },
       ]),
-    ).rejects.toThrow("refused");
+    ).rejects.toMatchObject({ rejected: [false, true], cause: new Error("refused") });
     await expect(
       sql.group([() => ins.run(101, "kept?"), () => ins.run(100, "x").then(() => ins.run(100, "duplicate").catch(() => 0))]),
     ).rejects.toMatchObject({ code: "23505" });

@@ -6,6 +6,12 @@
 -- with serialization_failure instead: its jobs then run again, each in its
 -- own transaction, where the seq is the first write. So cursor order stays
 -- seq order within a conversation (docs/SCALING.md).
+--
+-- A group does not wait for a conversation's seq lock either: it takes it
+-- with switchboard_seq_try_lock, which fails with lock_not_available when
+-- another transaction holds it, and that job runs again on its own, where
+-- it waits. So the groups of several nodes never wait for one another, and
+-- cannot deadlock one another.
 ALTER TABLE conversations ADD COLUMN last_seq_xid BIGINT NOT NULL DEFAULT 0;
 
 CREATE FUNCTION switchboard_seq_xid(previous BIGINT) RETURNS BIGINT LANGUAGE plpgsql AS $$
@@ -16,5 +22,14 @@ BEGIN
     RAISE EXCEPTION 'a later transaction took a seq in this conversation first' USING ERRCODE = '40001';
   END IF;
   RETURN mine;
+END
+$$;
+
+CREATE FUNCTION switchboard_seq_try_lock(key BIGINT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(key) THEN
+    RAISE EXCEPTION 'another transaction holds this conversation''s seq lock' USING ERRCODE = '55P03';
+  END IF;
+  RETURN true;
 END
 $$;
