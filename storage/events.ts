@@ -33,7 +33,8 @@ export interface LogPosition {
  *   can no longer change below its end.
  * - `append` runs inside the caller's transaction and commits or rolls back
  *   with it; if it fails, the transaction fails, though the failure may only
- *   show at the commit (PostgreSQL sends it with the COMMIT). It returns the recipients' cursors when they are final at once
+ *   show at the commit (PostgreSQL sends it with the COMMIT). It returns the
+ *   recipients' cursors when they are final at once
  *   (SQLite: one writer, so commit order is cursor order); the fan-out then
  *   pushes the event right after the commit. It returns undefined when
  *   cursors are only final later (PostgreSQL: transactions on several nodes

@@ -86,8 +86,7 @@ describe("PostgreSQL commit groups", () => {
 
   const insert = () => sql.prepare<[number, string]>("INSERT INTO g (k, v) VALUES (?, ?)");
   const xid = () => sql.prepare<[], { x: string }>("SELECT pg_current_xact_id()::text AS x");
-  const take = () =>
-    sql.prepare<[], { n: number }>("UPDATE counter SET n = n + 1 RETURNING n", { ordered: true });
+  const take = () => sql.prepare<[], { n: number }>("UPDATE counter SET n = n + 1 RETURNING n", { ordered: true });
   const count = () => sql.prepare<[], { n: number }>("SELECT count(*)::int AS n FROM g");
 
   it("runs its jobs in one transaction and holds their appends until all have finished, in the order of their ordered statements", async () => {
@@ -119,7 +118,10 @@ describe("PostgreSQL commit groups", () => {
       ]),
     ).rejects.toMatchObject({ rejected: [false, true], cause: new Error("refused") });
     await expect(
-      sql.group([() => ins.run(101, "kept?"), () => ins.run(100, "x").then(() => ins.run(100, "duplicate").catch(() => 0))]),
+      sql.group([
+        () => ins.run(101, "kept?"),
+        () => ins.run(100, "x").then(() => ins.run(100, "duplicate").catch(() => 0)),
+      ]),
     ).rejects.toMatchObject({ code: "23505" });
     expect((await count().get())!.n).toBe(before);
   });

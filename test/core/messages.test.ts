@@ -103,7 +103,9 @@ describe("section 5.4: messages", () => {
       expect(refused).toHaveLength(6);
       for (const r of refused) expect((r.error as RpcError).tag).toBe("NotAParticipant");
       for (const where of [first, second]) {
-        const sent = results.filter((r): r is { where: OpenTask; message: Message } => "message" in r && r.where === where);
+        const sent = results.filter(
+          (r): r is { where: OpenTask; message: Message } => "message" in r && r.where === where,
+        );
         expect(seqs(await listAll(agents[2]!.client, where))).toEqual(range(1, sent.length));
       }
       const log = (await eventLog(agents[2]!.client)).filter((e) => e.method === "message/received");
