@@ -1,5 +1,5 @@
 import type { ConversationId, Message, MessageId, Part, TaskId } from "../protocol/index.ts";
-import type { Sql } from "./sql.ts";
+import { SeqBusy, type Sql } from "./sql.ts";
 
 interface MessageRow {
   id: string;
@@ -84,24 +84,25 @@ export const makeMessages = (sql: Sql) => {
   // gets its id at its first write. Taking an advisory lock on the conversation before that write (in the
   // qualifier, before the row is touched) makes seq order and cursor order agree when the seq is its
   // transaction's first write: the next sender gets its transaction id only after this one has committed.
-  // A commit group's shared transaction may take a seq after other writes; switchboard_seq_xid
-  // (migration 008) then refuses a seq that would go to a smaller transaction id than the previous one,
-  // and the group's jobs run again on their own. In a group the lock is only tried (it fails at once
-  // when held, and the job runs again on its own), so groups never wait for each other. The statement is
-  // `ordered`: a group appends its jobs' events in the order their seqs were taken. There the counter and
-  // the message are one statement (one round trip); SQLite runs the two in-process.
-  const pgAppend = (lock: string) =>
-    sql.prepare<[string, string, number, number, string, number, ...Rest], { seq: number }>(
-      `WITH s AS (
-         ${COUNT}, last_seq_xid = switchboard_seq_xid(last_seq_xid)
-         WHERE pk = ? AND ${lock}(CAST(? AS bigint) + ${SEQ_LOCK_SPACE})::text IS NOT NULL
-         RETURNING last_seq)
-       ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
-      { ordered: true },
-    );
+  // A commit group's shared transaction may take a seq after other writes, so the conversation keeps the
+  // id of the transaction that took its last seq, and a seq never goes to a smaller one. In a group that
+  // must not wait, switchboard_seq_take (migration 009) answers false when the lock is held or the last
+  // seq went to a later transaction: the statement then writes nothing and the job is set aside
+  // (`SeqBusy`), to run again in a group that takes its locks first. The statement is `ordered`: a group
+  // appends its jobs' events in the order their seqs were taken. There the counter and the message are
+  // one statement (one round trip); SQLite runs the two in-process.
   const append =
     sql.engine === "postgres"
-      ? { pg: { waiting: pgAppend("pg_advisory_xact_lock"), trying: pgAppend("switchboard_seq_try_lock") } }
+      ? {
+          pg: sql.prepare<[string, string, number, number, boolean, string, number, ...Rest], { seq: number }>(
+            `WITH s AS (
+               ${COUNT}, last_seq_xid = pg_current_xact_id()::text::bigint
+               WHERE pk = ? AND switchboard_seq_take(CAST(? AS bigint), last_seq_xid, ?)
+               RETURNING last_seq)
+             ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
+            { ordered: true },
+          ),
+        }
       : {
           nextSeq: sql.prepare<[string, string, number], { last_seq: number }>(
             `${COUNT} WHERE pk = ? RETURNING last_seq`,
@@ -153,8 +154,14 @@ export const makeMessages = (sql: Sql) => {
         m.clientMessageId ?? null,
         at,
       ];
-      if ("pg" in append)
-        return (await append.pg[sql.inGroup() ? "trying" : "waiting"].get(at, at, pk, pk, m.id, pk, ...rest))!.seq;
+      if ("pg" in append) {
+        const key = pk + SEQ_LOCK_SPACE;
+        const wait = !sql.mustNotWait();
+        const row = await append.pg.get(at, at, pk, key, wait, m.id, pk, ...rest);
+        if (row) return row.seq;
+        if (wait) throw new Error(`conversation ${pk} has no row`);
+        throw new SeqBusy(key);
+      }
       const seq = (await append.nextSeq.get(at, at, pk))!.last_seq;
       await append.insert.run(m.id, pk, seq, ...rest);
       return seq;

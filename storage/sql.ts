@@ -40,11 +40,11 @@ export interface Sql {
   inTransaction(): boolean;
   /**
    * True while the caller runs in a job of a PostgreSQL commit group
-   * (`PostgresSql.group`), where a statement must not wait for a lock that
-   * another transaction holds: it fails instead, and its job runs again on
-   * its own, where it may wait.
+   * (`PostgresSql.group`) that must not wait for a conversation's seq lock
+   * held by another transaction: the append answers `SeqBusy` instead, and
+   * the job runs again in a group that took its locks first.
    */
-  inGroup(): boolean;
+  mustNotWait(): boolean;
 }
 
 export const sqliteSql = (db: BetterSqlite3.Database): Sql => ({
@@ -65,7 +65,7 @@ export const sqliteSql = (db: BetterSqlite3.Database): Sql => ({
     };
   },
   inTransaction: () => db.inTransaction,
-  inGroup: () => false,
+  mustNotWait: () => false,
 });
 
 /** `?` placeholders as PostgreSQL's `$1, $2, …`; the storage's SQL has no `?` inside string literals. */
@@ -84,7 +84,11 @@ export class PostgresSql implements Sql {
   private readonly current = new AsyncLocalStorage<Scope>();
   private readonly committed: Array<(tx: PostgresTransaction) => void> = [];
 
-  constructor(readonly pool: postgres.Sql) {}
+  private readonly lockAll: Statement<[number[]], unknown>;
+
+  constructor(readonly pool: postgres.Sql) {
+    this.lockAll = this.prepare("SELECT switchboard_seq_lock_all(CAST(? AS bigint[]))");
+  }
 
   /** Call `fn` after each transaction of this Sql has committed (not after one that rolled back). */
   afterCommit(fn: (tx: PostgresTransaction) => void): void {
@@ -94,6 +98,7 @@ export class PostgresSql implements Sql {
   prepare<P extends unknown[] = unknown[], R = unknown>(text: string, options?: StatementOptions): Statement<P, R> {
     const pgText = toDollarParams(text);
     const ordered = options?.ordered === true;
+    const reads = /^\s*SELECT\b/i.test(text);
     const exec = async (params: unknown[]) => {
       const scope = this.current.getStore();
       const tx = scope?.tx;
@@ -104,6 +109,7 @@ export class PostgresSql implements Sql {
         // The first code to run once the result is in: results arrive, and resolve, in the order the
         // statements ran on the connection, so this numbers ordered statements in that order.
         if (ordered && scope?.job) scope.job.orders.push(++scope.tx.orderedStatements);
+        if (!reads && rows.count > 0 && scope?.job) scope.job.wrote = true;
         return rows;
       } catch (error) {
         // as postgres.js's own begin does: a failed statement fails its transaction, even if the job caught it
@@ -124,8 +130,10 @@ export class PostgresSql implements Sql {
    * the same write, and fails the transaction if the statement failed.
    */
   defer(statement: Promise<unknown>): void {
-    const tx = this.current.getStore()?.tx;
+    const scope = this.current.getStore();
+    const tx = scope?.tx;
     if (!tx) throw new Error("defer runs inside a transaction");
+    if (scope.job) scope.job.wrote = true; // its result comes later: count it as a write now
     // exec has recorded a failure in tx.failed; the COMMIT turns it into the transaction's error
     tx.deferred.push(statement.catch(() => undefined));
   }
@@ -139,8 +147,8 @@ export class PostgresSql implements Sql {
     return this.current.getStore()?.tx;
   }
 
-  inGroup(): boolean {
-    return this.current.getStore()?.job !== undefined;
+  mustNotWait(): boolean {
+    return this.current.getStore()?.job?.mustNotWait === true;
   }
 
   /** The job of a commit group (`group`) the caller runs in, if any. */
@@ -151,12 +159,20 @@ export class PostgresSql implements Sql {
   /**
    * Run `jobs` side by side in one transaction on one connection, so that
    * postgres.js writes their statements together and the group pays for one
-   * BEGIN, one COMMIT and one WAL flush. Resolves with the jobs' values once
-   * committed. Rejects, with everything rolled back, when any job failed,
-   * when the database refused the transaction (a lost race, a seq refused by
-   * migration 008's check), or when the events' order cannot be told (a job
-   * whose ordered statements interleave with another's): the caller then
-   * runs the jobs again, each on its own.
+   * BEGIN, one COMMIT and one WAL flush. Resolves once committed, with each
+   * job's value, or `SeqBusy` for a job set aside: it found a conversation's
+   * seq lock held (or taken by a later transaction) before it had written
+   * anything, so the others commit without it and it runs again
+   * (storage/transactions.ts). Rejects, with everything rolled back, when
+   * any job failed otherwise, when the database refused the transaction (a
+   * lost race), or when the events' order cannot be told (a job whose
+   * ordered statements interleave with another's): the caller then runs the
+   * jobs again, each on its own.
+   *
+   * `lockFirst`: the advisory-lock keys to wait for, in ascending order,
+   * before any job runs; the jobs may then wait for seq locks (they hold
+   * them already), and none is set aside. Without it, a job never waits for
+   * a seq lock (`mustNotWait`), so groups never wait for each other.
    *
    * A job's event-log appends wait until every job has finished
    * (`GroupJob.atEnd`), and then go in the order the jobs' ordered
@@ -165,14 +181,25 @@ export class PostgresSql implements Sql {
    * already ran side by side before, in transactions of their own at READ
    * COMMITTED, so a job never relied on seeing others' writes only whole.
    */
-  async group(jobs: ReadonlyArray<() => Promise<unknown>>): Promise<unknown[]> {
+  async group(
+    jobs: ReadonlyArray<() => Promise<unknown>>,
+    lockFirst?: ReadonlyArray<number>,
+  ): Promise<Array<{ readonly value: unknown } | SeqBusy>> {
     return this.transaction(async () => {
       const tx = this.transactionOf()!;
-      const context: GroupJob[] = jobs.map(() => ({ orders: [], atEnd: [] }));
+      if (lockFirst) await this.lockAll.run([...lockFirst]);
+      const context: GroupJob[] = jobs.map(() => ({ orders: [], atEnd: [], wrote: false, mustNotWait: !lockFirst }));
       // allSettled: every job finishes before the transaction ends, so none of its statements can run
       // after a ROLLBACK, outside any transaction.
       const settled = await Promise.allSettled(jobs.map((job, i) => this.current.run({ tx, job: context[i] }, job)));
-      if (settled.some((s) => s.status === "rejected")) throw new GroupFailure(settled);
+      const setAside = settled.map(
+        (s, i) =>
+          s.status === "rejected" &&
+          s.reason instanceof SeqBusy &&
+          !context[i]!.wrote &&
+          context[i]!.atEnd.length === 0,
+      );
+      if (settled.some((s, i) => s.status === "rejected" && !setAside[i])) throw new GroupFailure(settled);
       for (const { orders } of context) {
         if (orders.length > 1 && orders[orders.length - 1]! - orders[0]! + 1 !== orders.length) {
           throw new Error("the group's ordered statements interleave; its jobs run again on their own");
@@ -181,7 +208,7 @@ export class PostgresSql implements Sql {
       const first = (i: number) => context[i]!.orders[0] ?? Number.POSITIVE_INFINITY;
       const order = context.map((_, i) => i).sort((a, b) => first(a) - first(b) || a - b);
       for (const i of order) for (const append of context[i]!.atEnd) append();
-      return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
+      return settled.map((s) => (s.status === "fulfilled" ? { value: s.value } : (s.reason as SeqBusy)));
     });
   }
 
@@ -256,6 +283,17 @@ export class GroupFailure extends Error {
   }
 }
 
+/**
+ * A job of a commit group found a conversation's seq lock held by another
+ * transaction (or its last seq taken by a later one) and did not wait: its
+ * append wrote nothing. `PostgresSql.group` sets such a job aside.
+ */
+export class SeqBusy extends Error {
+  constructor(readonly lockKey: number) {
+    super("another transaction holds this conversation's seq lock");
+  }
+}
+
 /** A running transaction: its connection, and how many event-log rows it has written (their ordinals). */
 export interface PostgresTransaction {
   readonly sql: postgres.ReservedSql;
@@ -274,6 +312,10 @@ export interface GroupJob {
   readonly orders: number[];
   /** Work held until every job of the group has finished (its event-log appends), run in the group's order. */
   readonly atEnd: Array<() => void>;
+  /** Whether one of its statements changed a row, or it deferred one: then it cannot be set aside. */
+  wrote: boolean;
+  /** Whether it must not wait for a seq lock (`Sql.mustNotWait`). */
+  readonly mustNotWait: boolean;
 }
 
 /** What a statement finds through AsyncLocalStorage: its transaction, and its job when in a group. */

@@ -1,6 +1,6 @@
 import type { Db } from "./db.ts";
 import type { TxCaches } from "./cache.ts";
-import { GroupFailure, type PostgresSql } from "./sql.ts";
+import { GroupFailure, SeqBusy, type PostgresSql } from "./sql.ts";
 
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -95,6 +95,13 @@ type Job = () => Promise<unknown>;
  * connection (`PostgresSql.group`): postgres.js writes their statements
  * together, and the group pays for one BEGIN, one COMMIT and one WAL flush.
  *
+ * A job that finds a conversation's seq lock held by another transaction
+ * (another node's group, most often) is set aside before it writes, and the
+ * rest of the group commits. The jobs set aside then run together in one
+ * more transaction that first waits for all their conversations' locks, in
+ * ascending order (`lockFirst`), before the node's next group starts, so a
+ * sender's messages keep their order.
+ *
  * If some jobs fail, the group rolls back; the others run again as a group
  * (once), and the failed ones each in a transaction of its own, side by
  * side on the pool, where a job that lost a race is run again from the
@@ -103,11 +110,13 @@ type Job = () => Promise<unknown>;
  * then rolled back.
  *
  * One group is in flight per node; groups handed over meanwhile are merged
- * into the next, so a group grows with the load, and a node's groups never
- * wait for each other's locks. (Starting the next group as soon as the
- * previous one had sent its COMMIT, which cannot deadlock either, raised
- * direct throughput by about a fifth but made the groups large and slow
- * and the latency at 1,000 msg/s far worse: docs/PERFORMANCE.md.)
+ * into the next, so a group grows with the load. A node's groups never wait
+ * for another transaction's seq lock; only the transaction of the jobs set
+ * aside does, and it takes its locks in one order, before any write. (Starting
+ * the next group as soon as the previous one had sent its COMMIT, which cannot
+ * deadlock either, raised direct throughput by about a fifth but made the
+ * groups large and slow and the latency at 1,000 msg/s far worse:
+ * docs/PERFORMANCE.md.)
  */
 export const postgresTransactions = (sql: PostgresSql): Transactions => {
   const runOne = async (job: Job): Promise<Outcome> => {
@@ -125,17 +134,33 @@ export const postgresTransactions = (sql: PostgresSql): Transactions => {
 
   /** Run `jobs` as a group; `retry`: whether the jobs that did not fail may form one more group. */
   const runGroup = async (jobs: ReadonlyArray<Job>, retry: boolean): Promise<Outcome[]> => {
-    let failure: unknown;
+    let results: Awaited<ReturnType<typeof sql.group>>;
     try {
-      return (await sql.group(jobs)).map((value): Outcome => ({ ok: true, value }));
-    } catch (error) {
-      failure = error;
+      results = await sql.group(jobs);
+    } catch (failure) {
+      return recover(jobs, retry, failure);
     }
+    const setAside = results.filter((r) => r instanceof SeqBusy);
+    const again =
+      setAside.length === 0
+        ? []
+        : await runLocked(
+            jobs.filter((_, i) => results[i] instanceof SeqBusy),
+            setAside.map((b) => b.lockKey),
+          );
+    let a = 0;
+    return results.map((r): Outcome => (r instanceof SeqBusy ? again[a++]! : { ok: true, value: r.value }));
+  };
+
+  /** A group of `jobs` rolled back with `failure`: run them again, as `runGroup` says. */
+  const recover = async (jobs: ReadonlyArray<Job>, retry: boolean, failure: unknown): Promise<Outcome[]> => {
     if (jobs.length === 1) {
       // It ran alone: its own failure, unless it lost a race.
       const error = failure instanceof GroupFailure ? failure.cause : failure;
       const state = sqlState(error);
-      return state !== undefined && RETRYABLE.has(state) ? alone(jobs) : [{ ok: false, error }];
+      return error instanceof SeqBusy || (state !== undefined && RETRYABLE.has(state))
+        ? alone(jobs)
+        : [{ ok: false, error }];
     }
     if (!(failure instanceof GroupFailure) || !retry) return alone(jobs);
     const rejected = failure.rejected;
@@ -146,6 +171,20 @@ export const postgresTransactions = (sql: PostgresSql): Transactions => {
     ]);
     let [k, r] = [0, 0];
     return jobs.map((_, i) => (rejected[i] ? rejectedOutcomes[r++]! : keptOutcomes[k++]!));
+  };
+
+  /** The jobs set aside by a group, together, once the locks of `keys` are held; each on its own if that fails. */
+  const runLocked = async (jobs: ReadonlyArray<Job>, keys: ReadonlyArray<number>): Promise<Outcome[]> => {
+    let results: Awaited<ReturnType<typeof sql.group>>;
+    try {
+      results = await sql.group(jobs, keys);
+    } catch {
+      // a job failed, or the transaction lost a race: each runs again on its own, which tells them apart
+      return alone(jobs);
+    }
+    // Holding its locks, the group waits for seq locks instead of setting a job aside; a job that still
+    // was (none should be) runs on its own.
+    return Promise.all(results.map((r, i) => (r instanceof SeqBusy ? runOne(jobs[i]!) : { ok: true, value: r.value })));
   };
 
   interface Waiting {

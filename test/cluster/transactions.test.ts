@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresSql } from "../../storage/sql.ts";
+import { openStorage, DEFAULT_APP_ID, type Storage } from "../../storage/index.ts";
+import { PostgresSql, SeqBusy } from "../../storage/sql.ts";
 import { connectPostgres, migratePostgres } from "../../storage/postgres/open.ts";
 import { dropDatabase, freshDatabase } from "../helpers/postgres.ts";
 
@@ -101,7 +102,7 @@ describe("PostgreSQL commit groups", () => {
       return (await x.get())!.x;
     };
     const xids = await sql.group([job(1, 2), job(2, 0), job(3, 1)]);
-    expect(new Set(xids).size).toBe(1);
+    expect(new Set(xids.map((r) => (r as { value: unknown }).value)).size).toBe(1);
     expect(appended).toEqual([1, 2, 3]);
     expect((await count().get())!.n).toBe(3);
   });
@@ -178,5 +179,151 @@ describe("a conversation's seq goes to increasing transaction ids (migration 008
       async (tx) => (await tx.unsafe<[{ x: number }]>("SELECT switchboard_seq_xid($1) AS x", [newerXid]))[0].x,
     );
     expect(again).toBeGreaterThan(newerXid);
+  });
+});
+
+/**
+ * A job of a commit group that finds a conversation's seq lock held is set
+ * aside before it writes (migration 009): the rest of the group commits
+ * without waiting, and the jobs set aside run together once the lock is
+ * free, in their order.
+ */
+describe("a job that finds a seq lock held is set aside, not the group (migration 009)", () => {
+  let url: string;
+  let storage: Storage;
+  let pool: postgres.Sql;
+  const at = "2026-12-06T00:00:00.000Z";
+  const SEQ_LOCK_SPACE = 2 ** 40; // storage/messages.ts
+  beforeAll(async () => {
+    url = await freshDatabase();
+    storage = await openStorage(url);
+    pool = connectPostgres(url, { poolSize: 4 });
+  });
+  afterAll(async () => {
+    await pool.end({ timeout: 5 });
+    await storage.close();
+    await dropDatabase(url);
+  });
+
+  let made = 0;
+  const conversation = async (): Promise<number> => {
+    const n = ++made;
+    if (n === 1) {
+      await storage.apps.ensureDefault(at);
+      await storage.agents.insert({ id: "agt_setaside", name: "set-aside", createdAt: at });
+    }
+    const task = await storage.tasks.insert({
+      id: `tsk_setaside${n}`,
+      appId: DEFAULT_APP_ID,
+      initiatorAgentId: "agt_setaside",
+      createdAt: at,
+    });
+    return storage.conversations.insert({
+      id: `cnv_setaside${n}`,
+      taskPk: task.pk,
+      createdBy: "agt_setaside",
+      createdAt: at,
+    });
+  };
+  const send = (pk: number, id: string) => () =>
+    storage.messages.append({ id, conversationPk: pk, senderId: "agt_setaside", partsJson: "[]", createdAt: at });
+  const seqOf = async (id: string) =>
+    (await pool.unsafe<Array<{ seq: number }>>("SELECT seq FROM messages WHERE id = $1", [id]))[0]?.seq;
+
+  /** A transaction of its own that holds `pk`'s seq lock and has taken the next seq, until `release`. */
+  const holdLock = async (pk: number) => {
+    const holder = await pool.reserve();
+    await holder.unsafe("BEGIN");
+    await holder.unsafe("SELECT pg_advisory_xact_lock($1)", [pk + SEQ_LOCK_SPACE]);
+    await holder.unsafe(
+      "UPDATE conversations SET last_seq = last_seq + 1, last_seq_xid = pg_current_xact_id()::text::bigint WHERE pk = $1",
+      [pk],
+    );
+    return {
+      release: async (end: "COMMIT" | "ROLLBACK") => {
+        await holder.unsafe(end);
+        holder.release();
+      },
+    };
+  };
+
+  it("commits the rest of a group without waiting, and answers SeqBusy for the jobs set aside, which wrote nothing", async () => {
+    const [busy, free] = [await conversation(), await conversation()];
+    const holder = await holdLock(busy);
+    const sql = storage.sql as PostgresSql;
+    const results = await sql.group([send(busy, "msg_x"), send(free, "msg_y"), send(busy, "msg_z")]);
+    expect(results).toEqual([new SeqBusy(busy + SEQ_LOCK_SPACE), { value: 1 }, new SeqBusy(busy + SEQ_LOCK_SPACE)]);
+    expect(results[0]).toBeInstanceOf(SeqBusy);
+    expect((results[2] as SeqBusy).lockKey).toBe(busy + SEQ_LOCK_SPACE);
+    expect([await seqOf("msg_x"), await seqOf("msg_y"), await seqOf("msg_z")]).toEqual([undefined, 1, undefined]);
+    await holder.release("ROLLBACK");
+  });
+
+  it("commits the rest of the group at once, and the jobs set aside after the holder, in their order", async () => {
+    const [busy, free] = [await conversation(), await conversation()];
+    const holder = await holdLock(busy);
+    const outcomes = storage.transactions.runAll([send(busy, "msg_a"), send(free, "msg_b"), send(busy, "msg_c")]);
+    // msg_b commits while the lock is held: its group did not wait for it.
+    await expect.poll(() => seqOf("msg_b"), { timeout: 5_000 }).toBe(1);
+    expect(await seqOf("msg_a")).toBeUndefined();
+    await holder.release("COMMIT"); // the holder took seq 1
+    expect(await outcomes).toEqual([
+      { ok: true, value: 2 },
+      { ok: true, value: 1 },
+      { ok: true, value: 3 },
+    ]);
+  });
+
+  it("keeps a conversation refused for the rest of its transaction, so no later job overtakes one set aside", async () => {
+    const pk = await conversation();
+    const key = pk + SEQ_LOCK_SPACE;
+    const holder = await holdLock(pk);
+    const taker = await pool.reserve();
+    try {
+      await taker.unsafe("BEGIN");
+      const take = async () =>
+        (await taker.unsafe<[{ ok: boolean }]>("SELECT switchboard_seq_take($1, 0, false) AS ok", [key]))[0].ok;
+      expect(await take()).toBe(false);
+      await holder.release("ROLLBACK");
+      expect(await take()).toBe(false); // free now, and still refused in this transaction
+      await taker.unsafe("COMMIT");
+      await taker.unsafe("BEGIN");
+      expect(await take()).toBe(true);
+      await taker.unsafe("COMMIT");
+    } finally {
+      taker.release();
+    }
+  });
+
+  it("refuses, without failing the transaction, a seq whose previous one went to a later transaction", async () => {
+    const pk = await conversation();
+    const older = await pool.reserve();
+    try {
+      await older.unsafe("BEGIN");
+      await older.unsafe("SELECT pg_current_xact_id()"); // its id, as a group's from an earlier write
+      await storage.transactions.runAll([send(pk, "msg_later")]); // a later transaction takes seq 1
+      const [{ ok }] = await older.unsafe<[{ ok: boolean }]>(
+        "SELECT switchboard_seq_take($1, (SELECT last_seq_xid FROM conversations WHERE pk = $2), false) AS ok",
+        [pk + SEQ_LOCK_SPACE, pk],
+      );
+      expect(ok).toBe(false);
+      await older.unsafe("SELECT 1"); // the transaction is not aborted
+      await older.unsafe("ROLLBACK");
+    } finally {
+      older.release();
+    }
+  });
+
+  it("does not set aside a job that wrote before its seq was refused: the group rolls back", async () => {
+    const pk = await conversation();
+    const holder = await holdLock(pk);
+    const sql = storage.sql as PostgresSql;
+    const wroteFirst = async () => {
+      await storage.agents.insert({ id: "agt_wrotefirst", name: "wrote-first", createdAt: at });
+      return send(pk, "msg_wrotefirst")();
+    };
+    await expect(sql.group([wroteFirst])).rejects.toMatchObject({ rejected: [true], cause: expect.any(SeqBusy) });
+    expect(await storage.agents.get("agt_wrotefirst")).toBeUndefined();
+    await holder.release("ROLLBACK");
   });
 });
