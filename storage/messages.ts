@@ -71,7 +71,7 @@ const toStored = (r: PlacedRow): StoredMessage => ({
 });
 
 /** Advisory-lock keys of conversations' seq counters start here, away from other uses of advisory locks. */
-const SEQ_LOCK_SPACE = 2 ** 40;
+export const SEQ_LOCK_SPACE = 2 ** 40;
 
 /** A message's columns after its seq: sender, parts, reply to, correlation, client message id, created at. */
 type Rest = [string, string, string | null, string | null, string | null, string];

@@ -1,6 +1,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStorage, DEFAULT_APP_ID, type Storage } from "../../storage/index.ts";
+import { SEQ_LOCK_SPACE } from "../../storage/messages.ts";
 import { PostgresSql, SeqBusy } from "../../storage/sql.ts";
 import { connectPostgres, migratePostgres } from "../../storage/postgres/open.ts";
 import { dropDatabase, freshDatabase } from "../helpers/postgres.ts";
@@ -143,7 +144,7 @@ describe("PostgreSQL commit groups", () => {
   });
 });
 
-describe("a conversation's seq goes to increasing transaction ids (migration 008)", () => {
+describe("a conversation's seq goes to increasing transaction ids (migrations 008, 009)", () => {
   let url: string;
   let pool: postgres.Sql;
   beforeAll(async () => {
@@ -156,6 +157,9 @@ describe("a conversation's seq goes to increasing transaction ids (migration 008
     await dropDatabase(url);
   });
 
+  // switchboard_seq_take waiting for the lock, as a transaction of its own takes a seq: the lock, then its id.
+  const TAKE = "SELECT switchboard_seq_take(1, $1, true) AS ok, pg_current_xact_id()::text::bigint AS x";
+
   it("refuses, as a serialization failure, a seq for a transaction older than the one that took the previous seq", async () => {
     const older = await pool.reserve();
     let newerXid = 0;
@@ -163,11 +167,9 @@ describe("a conversation's seq goes to increasing transaction ids (migration 008
       await older.unsafe("BEGIN");
       // The older transaction has its id (as a group's would, from an earlier write) before the newer starts.
       const [{ x: olderXid }] = await older.unsafe<[{ x: number }]>("SELECT pg_current_xact_id()::text::bigint AS x");
-      newerXid = await pool.begin(
-        async (tx) => (await tx.unsafe<[{ x: number }]>("SELECT switchboard_seq_xid(0) AS x"))[0].x,
-      );
+      newerXid = await pool.begin(async (tx) => (await tx.unsafe<[{ x: number }]>(TAKE, [0]))[0].x);
       expect(newerXid).toBeGreaterThan(olderXid);
-      await expect(older.unsafe("SELECT switchboard_seq_xid($1)", [newerXid])).rejects.toMatchObject({
+      await expect(older.unsafe(TAKE, [newerXid])).rejects.toMatchObject({
         code: "40001",
       });
       await older.unsafe("ROLLBACK");
@@ -175,9 +177,7 @@ describe("a conversation's seq goes to increasing transaction ids (migration 008
       older.release();
     }
     // Run again on its own, the seq is its transaction's first write and gets a larger id.
-    const again = await pool.begin(
-      async (tx) => (await tx.unsafe<[{ x: number }]>("SELECT switchboard_seq_xid($1) AS x", [newerXid]))[0].x,
-    );
+    const again = await pool.begin(async (tx) => (await tx.unsafe<[{ x: number }]>(TAKE, [newerXid]))[0].x);
     expect(again).toBeGreaterThan(newerXid);
   });
 });
@@ -193,7 +193,6 @@ describe("a job that finds a seq lock held is set aside, not the group (migratio
   let storage: Storage;
   let pool: postgres.Sql;
   const at = "2026-12-06T00:00:00.000Z";
-  const SEQ_LOCK_SPACE = 2 ** 40; // storage/messages.ts
   beforeAll(async () => {
     url = await freshDatabase();
     storage = await openStorage(url);
