@@ -48,6 +48,12 @@ interface StatusAt {
   readonly unsettled?: A2a.TaskState;
 }
 
+/** The task read as it stands now (see `readNow`): its A2A row, and how the Switchboard task ended if it did. */
+interface Now {
+  readonly row: A2aTaskRow;
+  readonly closed?: A2a.TaskStatus;
+}
+
 type CommitTx = Parameters<Parameters<HubContext["commit"]>[0]>[0];
 
 /**
@@ -108,12 +114,26 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
   };
 
   /**
-   * The task's status after its message `last` (the newest up to the seq
-   * asked for), taking its recorded end into account; `current` also looks at
-   * the Switchboard task, and reports an end the agent named but nobody
-   * recorded yet (`unsettled`; see `settled`).
+   * The task as it stands now: the Switchboard task is read first, then the
+   * A2A row. `endTask` records an end and closes the task in one commit, so a
+   * close seen here comes with the end it recorded; read the other way round,
+   * a cancel committing between the two reads looks like a plain close.
    */
-  const statusAt = async (row: A2aTaskRow, last: A2aMessageRow | undefined, current: boolean): Promise<StatusAt> => {
+  const readNow = async (row: A2aTaskRow): Promise<Now> => {
+    const rec = await storage.tasks.get(row.taskId);
+    const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+    if (!rec || (rec.task.status !== "closed" && rec.task.status !== "failed")) return { row: fresh };
+    const state = rec.task.status === "failed" ? "TASK_STATE_FAILED" : "TASK_STATE_COMPLETED";
+    return { row: fresh, closed: { state, timestamp: rec.task.endedAt ?? nowIso() } };
+  };
+
+  /**
+   * The task's status after its message `last` (the newest up to the seq
+   * asked for), taking its recorded end into account; `current` (from
+   * `readNow`) also looks at the Switchboard task, and reports an end the
+   * agent named but nobody recorded yet (`unsettled`; see `settled`).
+   */
+  const statusAt = (row: A2aTaskRow, last: A2aMessageRow | undefined, current?: Now): StatusAt => {
     const seq = last?.message.seq ?? 0;
     if (row.ended && row.ended.seq <= seq) {
       const message = last !== undefined && last.message.seq === row.ended.seq ? messageOf(row, last) : undefined;
@@ -126,18 +146,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         seq: row.ended.seq,
       };
     }
-    if (current && !row.ended) {
-      const rec = await storage.tasks.get(row.taskId);
-      if (rec && (rec.task.status === "closed" || rec.task.status === "failed")) {
-        return {
-          status: {
-            state: rec.task.status === "failed" ? "TASK_STATE_FAILED" : "TASK_STATE_COMPLETED",
-            timestamp: rec.task.endedAt ?? nowIso(),
-          },
-          seq,
-        };
-      }
-    }
+    if (current?.closed && !row.ended) return { status: current.closed, seq };
     if (!last) return { status: { state: "TASK_STATE_SUBMITTED", timestamp: row.createdAt }, seq };
     const status = statusAfter(row, last);
     if (current && !row.ended && terminalStates.has(status.state)) return { status, seq, unsettled: status.state };
@@ -152,14 +161,16 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
 
   /** The A2A Task as of seq `upTo` (its current state when undefined). */
   const taskAt = async (
-    row: A2aTaskRow,
+    given: A2aTaskRow,
     upTo: number | undefined,
     historyLength: number | undefined,
   ): Promise<A2a.Task> => {
+    const now = upTo === undefined ? await readNow(given) : undefined;
+    const row = now?.row ?? given;
     const bound = upTo ?? row.ended?.seq ?? NO_BOUND;
     const wanted = Math.min(historyLength ?? DEFAULT_HISTORY, MAX_HISTORY);
     const rows = await storage.a2a.lastMessages(row, bound, Math.max(wanted, 1));
-    const { status, seq } = settled(row, await statusAt(row, rows.at(-1), upTo === undefined));
+    const { status, seq } = settled(row, statusAt(row, rows.at(-1), now));
     const history = wanted === 0 ? [] : rows.slice(-wanted).flatMap((r) => messageOf(row, r) ?? []);
     return {
       id: row.taskId,
@@ -172,9 +183,10 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
 
   /** The task's state now; `inJob` inside a write job, where an unrecorded end is left for a later read to settle. */
   const currentState = async (row: A2aTaskRow, inJob = false): Promise<A2a.TaskState> => {
-    const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+    const now = await readNow(row);
+    const fresh = now.row;
     const last = (await storage.a2a.lastMessages(fresh, fresh.ended?.seq ?? NO_BOUND, 1)).at(-1);
-    const at = await statusAt(fresh, last, true);
+    const at = statusAt(fresh, last, now);
     return (inJob ? at : settled(fresh, at)).status.state;
   };
 
@@ -407,8 +419,9 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
         }
         if (rows.length < PAGE || (fresh.ended && seq >= fresh.ended.seq)) break;
       }
-      const fresh = (await storage.a2a.task(row.taskId)) ?? row;
-      const { status } = await statusAt(fresh, undefined, true);
+      const now = await readNow(row);
+      const fresh = now.row;
+      const { status } = statusAt(fresh, undefined, now);
       if (stopped) return;
       if (fresh.ended && fresh.ended.seq <= seq) {
         write(update({ state: fresh.ended.state as A2a.TaskState, timestamp: fresh.ended.at }, fresh.ended.seq), seq);
@@ -466,7 +479,8 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
     const update = (status: A2a.TaskStatus, at: number): A2a.StreamResponse => ({
       statusUpdate: { taskId: row.taskId, contextId: row.conversationId, status, metadata: { seq: at } },
     });
-    const fresh = (await storage.a2a.task(row.taskId)) ?? row;
+    const now = await readNow(row);
+    const fresh = now.row;
     const [r] = await storage.a2a.messagesAfter(fresh, seq, 1);
     if (r && !(fresh.ended && r.message.seq > fresh.ended.seq)) {
       const status = statusAfter(fresh, r);
@@ -484,7 +498,7 @@ export const makeA2aService = (hub: HubContext, bell: A2aBell) => {
       return { position: after + 1, seq, end: true, event: update(status, fresh.ended.seq) };
     }
     if (!fresh.ended) {
-      const { status } = await statusAt(fresh, undefined, true);
+      const { status } = statusAt(fresh, undefined, now);
       if (terminalStates.has(status.state)) return { position: after + 1, seq, end: true, event: update(status, seq) };
     }
     return undefined;

@@ -125,6 +125,32 @@ describe("A2A edge, through the official A2A client", () => {
     await expect(sub.next()).rejects.toMatchObject({ name: "UnsupportedOperationError" });
   });
 
+  it("a GetTask that races a cancel answers the state before it or CANCELED, never COMPLETED", async () => {
+    // A cancel records the A2A end and closes the Switchboard task in one commit; a read that took the A2A row
+    // before that commit and the task after it once saw a plain close, COMPLETED (a PostgreSQL CI failure).
+    const seen = new Set<TaskState | undefined>();
+    for (let round = 0; round < 20; round++) {
+      const task = asTask(await s.client.sendMessage(request(userMessage("echo:race"))));
+      let canceled = false;
+      const reader = async () => {
+        for (let after = 0; after < 2; after += canceled ? 1 : 0) {
+          seen.add((await s.client.getTask({ tenant: "", id: task.id, historyLength: 0 })).status?.state);
+        }
+      };
+      const readers = [reader(), reader(), reader(), reader()];
+      await new Promise((resolve) => setTimeout(resolve, round % 4));
+      await s.client.cancelTask({ tenant: "", id: task.id, metadata: undefined });
+      canceled = true;
+      await Promise.all(readers);
+    }
+    expect(seen).toContain(TaskState.TASK_STATE_CANCELED);
+    expect(
+      [...seen].filter(
+        (state) => state !== TaskState.TASK_STATE_INPUT_REQUIRED && state !== TaskState.TASK_STATE_CANCELED,
+      ),
+    ).toEqual([]);
+  });
+
   it("resubscribes after a dropped stream and gets exactly the missed events, in order, from the log", async () => {
     const stream = s.client.sendMessageStream(request(userMessage("slow")));
     const seen = [(await stream.next()).value!, (await stream.next()).value!];
