@@ -82,12 +82,22 @@ export const toDollarParams = (text: string): string => {
 export class PostgresSql implements Sql {
   readonly engine = "postgres" as const;
   private readonly current = new AsyncLocalStorage<Scope>();
+  private readonly committing: Array<(tx: PostgresTransaction) => void> = [];
   private readonly committed: Array<(tx: PostgresTransaction) => void> = [];
 
   private readonly lockAll: Statement<[number[]], unknown>;
 
   constructor(readonly pool: postgres.Sql) {
     this.lockAll = this.prepare("SELECT switchboard_seq_lock_all(CAST(? AS bigint[]))");
+  }
+
+  /**
+   * Call `fn` in each transaction of this Sql once its work is done, just
+   * before COMMIT, in the transaction's scope: statements it sends (with
+   * `defer`) go out in the same write as COMMIT. A throw rolls back.
+   */
+  beforeCommit(fn: (tx: PostgresTransaction) => void): void {
+    this.committing.push(fn);
   }
 
   /** Call `fn` after each transaction of this Sql has committed (not after one that rolled back). */
@@ -175,8 +185,10 @@ export class PostgresSql implements Sql {
    * a seq lock (`mustNotWait`), so groups never wait for each other.
    *
    * A job's event-log appends wait until every job has finished
-   * (`GroupJob.atEnd`), and then go in the order the jobs' ordered
-   * statements ran, so cursor order follows seq order within the group.
+   * (`GroupJob.atEnd`), and then take their ordinals in the order the jobs'
+   * ordered statements ran, so cursor order follows seq order within the
+   * group; the whole group's appends then go as one statement, before
+   * COMMIT (storage/postgres/events.ts).
    * Jobs run side by side see each other's writes as they happen; they
    * already ran side by side before, in transactions of their own at READ
    * COMMITTED, so a job never relied on seeing others' writes only whole.
@@ -230,8 +242,9 @@ export class PostgresSql implements Sql {
    * saves a round trip per transaction. If BEGIN fails, so does that
    * statement, and the transaction rolls back.
    *
-   * Statements whose results nobody reads (`defer`, the event-log appends
-   * at a job's end) are not awaited either: COMMIT follows them in the same
+   * Statements whose results nobody reads (`defer`; the transaction's
+   * event-log appends, one statement sent by a `beforeCommit` hook) are
+   * not awaited either: COMMIT follows them in the same
    * write, another round trip saved. PostgreSQL answers COMMIT of a
    * transaction that a failed statement aborted with a rollback, not an
    * error, so the transaction then fails with that statement's error.
@@ -246,6 +259,9 @@ export class PostgresSql implements Sql {
       try {
         tx = { sql: conn, ordinal: 0, failed: undefined, deferred: [], orderedStatements: 0 };
         result = await this.current.run({ tx, job: undefined }, fn);
+        this.current.run({ tx, job: undefined }, () => {
+          for (const hook of this.committing) hook(tx);
+        });
         await began;
         if (tx.failed) throw tx.failed.error;
       } catch (error) {

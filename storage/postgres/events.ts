@@ -1,6 +1,6 @@
 import type postgres from "postgres";
 import type { Emitted, EventFeed, EventLog, LoggedEvent, LogPosition } from "../events.ts";
-import { toDollarParams, type PostgresSql } from "../sql.ts";
+import { toDollarParams, type PostgresSql, type PostgresTransaction } from "../sql.ts";
 
 /** How many ordinals one transaction has for its event-log rows: cursor = (transaction id << 20) + ordinal. */
 const ORDINAL_BITS = 20;
@@ -27,11 +27,20 @@ export interface FeedOptions {
  * through `feed`, which every node runs.
  */
 export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): EventLog => {
-  const append = sql.prepare<[string, string, number, number, string[]]>(
-    `WITH e AS (INSERT INTO events (method, params, created_at) VALUES (?, ?, ?) RETURNING id)
+  // A transaction's appends, written as one statement before its COMMIT (see `pending`). Event ids come
+  // from the identity's sequence in a materialized CTE, so each recipient row can name its event by the
+  // event's index in the arrays: an INSERT's RETURNING has no defined order to match them up with.
+  const appendAll = sql.prepare<[string[], string[], number[], number, number[], string[]]>(
+    `WITH e AS MATERIALIZED (
+       SELECT nextval('events_id_seq'::regclass) AS id, t.method, t.params, t.created_at, t.idx
+       FROM unnest(CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[])) WITH ORDINALITY AS t(method, params, created_at, idx)
+     ), inserted AS (
+       INSERT INTO events (id, method, params, created_at) SELECT id, method, params, created_at FROM e
+     )
      INSERT INTO event_recipients (cursor, principal, event_id)
-     SELECT (pg_current_xact_id()::text::bigint << ${ORDINAL_BITS}) + ? + r.ord - 1, r.principal, e.id
-     FROM e, unnest(CAST(? AS text[])) WITH ORDINALITY AS r(principal, ord)`,
+     SELECT (pg_current_xact_id()::text::bigint << ${ORDINAL_BITS}) + ? + r.k - 1, r.principal, e.id
+     FROM unnest(CAST(? AS bigint[]), CAST(? AS text[])) WITH ORDINALITY AS r(event_idx, principal, k)
+     JOIN e ON e.idx = r.event_idx`,
   );
   const after = sql.prepare<[string, number, number], LoggedEvent>(
     `SELECT r.cursor, e.method, e.params FROM event_recipients r JOIN events e ON e.id = r.event_id
@@ -92,6 +101,22 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
   const feed = new PostgresFeed(sql.pool, feedOptions);
   // Once the feed has stopped (the hub closes), a ring in flight may meet a closed pool: not an error.
   const doorbell = new Doorbell(sql.pool, (err) => feed.stopped || feedOptions.onError(err));
+  /**
+   * The appends of each running transaction, in ordinal order: a commit
+   * group of a thousand sends writes its events in one statement, not a
+   * thousand (docs/PERFORMANCE.md). Nothing in a transaction reads its own
+   * events back (readers stop below every running transaction, FINAL), so
+   * holding them to the end changes nothing a statement sees.
+   */
+  const pending = new WeakMap<PostgresTransaction, PendingEvents>();
+  sql.beforeCommit((tx) => {
+    const batch = pending.get(tx);
+    if (!batch) return;
+    pending.delete(tx);
+    sql.defer(
+      appendAll.run(batch.methods, batch.params, batch.createdAt, batch.firstOrdinal, batch.eventOf, batch.principals),
+    );
+  });
   sql.afterCommit((tx) => {
     if (tx.ordinal === 0 || feed.stopped) return;
     doorbell.ring();
@@ -106,10 +131,19 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
         if (tx.ordinal + recipients.length > MAX_ORDINALS) {
           throw new Error(`one transaction may log at most ${MAX_ORDINALS} event entries`);
         }
-        const ordinal = tx.ordinal;
+        let batch = pending.get(tx);
+        if (!batch) {
+          batch = { methods: [], params: [], createdAt: [], firstOrdinal: tx.ordinal, eventOf: [], principals: [] };
+          pending.set(tx, batch);
+        }
+        const index = batch.methods.push(method); // 1-based, as WITH ORDINALITY counts
+        batch.params.push(paramsJson);
+        batch.createdAt.push(nowMs);
+        for (const principal of recipients) {
+          batch.eventOf.push(index);
+          batch.principals.push(principal);
+        }
         tx.ordinal += recipients.length;
-        // Nothing reads its result: COMMIT follows it in the same write (PostgresSql.defer).
-        sql.defer(append.run(method, paramsJson, nowMs, ordinal, [...recipients]));
       };
       const job = sql.groupJobOf();
       // In a commit group, ordinals are given once every job has finished, in seq order (PostgresSql.group).
@@ -142,6 +176,18 @@ export const makePostgresEvents = (sql: PostgresSql, feedOptions: FeedOptions): 
     feed,
   };
 };
+
+/** Events appended in one transaction and not written yet: columns of the events, and of their recipients. */
+interface PendingEvents {
+  readonly methods: string[];
+  readonly params: string[];
+  readonly createdAt: number[];
+  /** The ordinal of the first recipient row: those of the batch follow it, one each. */
+  readonly firstOrdinal: number;
+  /** For each recipient row, the index (from 1) of its event in the columns above. */
+  readonly eventOf: number[];
+  readonly principals: string[];
+}
 
 /** The doorbell's channel: a notification says nothing but "look"; see Doorbell. */
 const CHANNEL = "switchboard_events";
