@@ -1,6 +1,6 @@
 import type { AgentId, AppId, Conversation, ConversationId, TaskId, TaskStatus } from "../protocol/index.ts";
 import type { TxCaches } from "./cache.ts";
-import { greatest, least, type Sql } from "./sql.ts";
+import { greatest, least, PostgresSql, type Sql } from "./sql.ts";
 
 interface ConversationRow {
   pk: number;
@@ -157,26 +157,31 @@ export const makeConversations = (
   // On PostgreSQL nothing is cached (storage/cache.ts), so a send's checks are read in one statement
   // rather than five (place, participants, archive state, task status, the app's manifest), and the
   // send needs no other read for its recipients. PostgreSQL's SQL, so prepared on that engine only.
-  const sendContextRow = (sql.engine === "postgres" ? sql : undefined)?.prepare<
-    [string],
-    {
-      pk: number;
-      task_id: string;
-      app_id: string;
-      task_status: TaskStatus;
-      archived: number;
-      participants: AgentId[];
-      message_hook: number;
-    }
-  >(
-    `SELECT c.pk, t.id AS task_id, t.app_id, t.status AS task_status,
-       CASE WHEN c.archived_at IS NULL THEN 0 ELSE 1 END AS archived,
-       ARRAY(SELECT p.agent_id FROM conversation_participants p WHERE p.conversation_pk = c.pk
-         ORDER BY p.joined_at, p.agent_id) AS participants,
-       CASE WHEN CAST(a.manifest AS jsonb) #> '{hooks,messageAuthorize}' = 'true' THEN 1 ELSE 0 END AS message_hook
-     FROM conversations c JOIN tasks t ON t.pk = c.task_pk LEFT JOIN apps a ON a.id = t.app_id
-     WHERE c.id = ?`,
-  );
+  // The jobs of a commit group read theirs together, in one statement (PostgresSql.prepareLookup).
+  const sendContextRow =
+    sql instanceof PostgresSql
+      ? sql.prepareLookup<
+          string,
+          {
+            key: string;
+            pk: number;
+            task_id: string;
+            app_id: string;
+            task_status: TaskStatus;
+            archived: number;
+            participants: AgentId[];
+            message_hook: number;
+          }
+        >(
+          `SELECT k.id AS key, c.pk, t.id AS task_id, t.app_id, t.status AS task_status,
+             CASE WHEN c.archived_at IS NULL THEN 0 ELSE 1 END AS archived,
+             ARRAY(SELECT p.agent_id FROM conversation_participants p WHERE p.conversation_pk = c.pk
+               ORDER BY p.joined_at, p.agent_id) AS participants,
+             CASE WHEN CAST(a.manifest AS jsonb) #> '{hooks,messageAuthorize}' = 'true' THEN 1 ELSE 0 END AS message_hook
+           FROM unnest(CAST(? AS text[])) AS k(id)
+           JOIN conversations c ON c.id = k.id JOIN tasks t ON t.pk = c.task_pk LEFT JOIN apps a ON a.id = t.app_id`,
+        )
+      : undefined;
 
   const stateOf = async (pk: number): Promise<State> => {
     const cached = states.get(pk);
@@ -237,7 +242,7 @@ export const makeConversations = (
     /** For a send: the conversation, its task's status, its archive state, its participants, the agent's membership and the app's hook. */
     async sendContext(conversationId: string, agentId: string): Promise<SendContext | undefined> {
       if (sendContextRow) {
-        const r = await sendContextRow.get(conversationId);
+        const r = await sendContextRow(conversationId);
         return (
           r && {
             pk: r.pk,

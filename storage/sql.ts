@@ -152,6 +152,55 @@ export class PostgresSql implements Sql {
     return this.current.getStore() !== undefined;
   }
 
+  /**
+   * A read of rows by key that the jobs of a commit group make together: the
+   * keys that jobs of one transaction ask for before the next microtask go
+   * out as one statement, not one each. `text` takes the keys as its only
+   * parameter, an array, and returns each row with its key in `key` (at most
+   * one row per key). Outside a commit group a lookup is one statement.
+   *
+   * Sending a job's read a little later, together with others', is a
+   * schedule the group's jobs could have run in anyway: each job awaits its
+   * read, so none of its own statements can go out in between, and the jobs
+   * of a group run side by side (see `group`).
+   */
+  prepareLookup<K extends string | number, R extends { readonly key: K }>(
+    text: string,
+  ): (key: K) => Promise<R | undefined> {
+    const statement = this.prepare<[K[]], R>(text);
+    type Waiter = { resolve: (row: R | undefined) => void; reject: (error: unknown) => void };
+    const waiting = new WeakMap<PostgresTransaction, Map<K, Waiter[]>>();
+    return (key) => {
+      const scope = this.current.getStore();
+      if (!scope?.job) return statement.all([key]).then((rows) => rows[0]);
+      let batch = waiting.get(scope.tx);
+      if (!batch) {
+        const keys = new Map<K, Waiter[]>();
+        waiting.set(scope.tx, (batch = keys));
+        queueMicrotask(() => {
+          waiting.delete(scope.tx);
+          this.current
+            .run(scope, () => statement.all([...keys.keys()]))
+            .then(
+              (rows) => {
+                const byKey = new Map(rows.map((r) => [r.key, r]));
+                for (const [k, ws] of keys) for (const w of ws) w.resolve(byKey.get(k));
+              },
+              (error: unknown) => {
+                for (const ws of keys.values()) for (const w of ws) w.reject(error);
+              },
+            );
+        });
+      }
+      const keys = batch;
+      return new Promise<R | undefined>((resolve, reject) => {
+        const ws = keys.get(key);
+        if (ws) ws.push({ resolve, reject });
+        else keys.set(key, [{ resolve, reject }]);
+      });
+    };
+  }
+
   /** The transaction the caller runs in, if any. */
   transactionOf(): PostgresTransaction | undefined {
     return this.current.getStore()?.tx;

@@ -142,6 +142,39 @@ describe("PostgreSQL commit groups", () => {
     await expect(sql.group([two, one])).rejects.toThrow(/interleave/);
     expect((await count().get())!.n).toBe(before);
   });
+
+  it("sends the lookups its jobs make together as one statement, each job getting the row of its own key", async () => {
+    await pool.unsafe("CREATE SEQUENCE lookups");
+    await pool.unsafe("INSERT INTO g (k, v) VALUES (300, 'a'), (301, 'b'), (302, 'c')");
+    // The uncorrelated subquery runs once per statement: rows of one statement share its number.
+    const lookup = sql.prepareLookup<number, { key: number; v: string; statement: number }>(
+      `SELECT k.k AS key, g.v, (SELECT nextval('lookups'))::int AS statement
+       FROM unnest(CAST(? AS integer[])) AS k(k) JOIN g ON g.k = k.k`,
+    );
+    const keys = [300, 301, 302, 300, 999, 302];
+    const found = await sql.group(keys.map((k) => () => lookup(k)));
+    const rows = found.map((r) => (r as { value: { key: number; v: string; statement: number } | undefined }).value);
+    expect(rows.map((r) => r?.v)).toEqual(["a", "b", "c", "a", undefined, "c"]);
+    expect(new Set(rows.filter((r) => r !== undefined).map((r) => r.statement)).size).toBe(1);
+    // outside a group, each lookup is a statement of its own
+    const [one, two] = await Promise.all([lookup(300), lookup(301)]);
+    expect(one!.statement).not.toBe(two!.statement);
+    expect(Math.min(one!.statement, two!.statement)).toBeGreaterThan(rows[0]!.statement);
+  });
+
+  it("fails every job waiting on a lookup that failed, and rolls the group back", async () => {
+    const ins = insert();
+    const before = (await count().get())!.n;
+    const broken = sql.prepareLookup<number, { key: number }>(
+      "SELECT k.k AS key FROM unnest(CAST(? AS integer[])) AS k(k) WHERE 1 / (k.k - k.k) = 1",
+    );
+    const failure = await sql
+      .group([() => broken(2), () => broken(1), () => ins.run(400, "kept?").then(() => broken(1))])
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ rejected: [true, true, true] });
+    expect((failure as Error).cause).toMatchObject({ code: "22012" }); // division by zero, the database's error
+    expect((await count().get())!.n).toBe(before);
+  });
 });
 
 describe("a conversation's seq goes to increasing transaction ids (migrations 008, 009)", () => {
