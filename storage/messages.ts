@@ -1,5 +1,5 @@
 import type { ConversationId, Message, MessageId, Part, TaskId } from "../protocol/index.ts";
-import { SeqBusy, type Sql } from "./sql.ts";
+import { PostgresSql, SeqBusy, type Sql } from "./sql.ts";
 
 interface MessageRow {
   id: string;
@@ -76,6 +76,12 @@ export const SEQ_LOCK_SPACE = 2 ** 40;
 /** A message's columns after its seq: sender, parts, reply to, correlation, client message id, created at. */
 type Rest = [string, string, string | null, string | null, string | null, string];
 
+/** One append on PostgreSQL: the message's columns (id, conversation, then `Rest`), and whether to wait for the seq lock. */
+interface PgAppend {
+  readonly columns: readonly [string, number, ...Rest];
+  readonly wait: boolean;
+}
+
 export const makeMessages = (sql: Sql) => {
   const INSERT = `INSERT INTO messages (id, conversation_pk, seq, sender_id, parts, reply_to_id, correlation_id, client_message_id, created_at)`;
   const COUNT = "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ?, updated_at = ?";
@@ -88,19 +94,47 @@ export const makeMessages = (sql: Sql) => {
   // id of the transaction that took its last seq, and a seq never goes to a smaller one. In a group that
   // must not wait, switchboard_seq_take (migration 009) answers false when the lock is held or the last
   // seq went to a later transaction: the statement then writes nothing and the job is set aside
-  // (`SeqBusy`), to run again in a group that takes its locks first. The statement is `ordered`: a group
-  // appends its jobs' events in the order their seqs were taken. There the counter and the message are
-  // one statement (one round trip); SQLite runs the two in-process.
+  // (`SeqBusy`), to run again in a group that takes its locks first. SQLite runs the counter and the
+  // insert in-process.
+  //
+  // On PostgreSQL the appends of a commit group's jobs go out as one statement (PostgresSql.prepareBatch):
+  // each conversation's counter moves once, by its number of messages, under one take of its lock, and
+  // its messages get the seqs in the order the jobs asked. A conversation whose lock is refused gets no
+  // rows: each of its jobs is set aside. The statement is `ordered`: a group appends its jobs' events in
+  // the order their seqs were taken, which is call order.
   const append =
-    sql.engine === "postgres"
+    sql instanceof PostgresSql
       ? {
-          pg: sql.prepare<[string, string, number, number, boolean, string, number, ...Rest], { seq: number }>(
-            `WITH s AS (
-               ${COUNT}, last_seq_xid = pg_current_xact_id()::text::bigint
-               WHERE pk = ? AND switchboard_seq_take(CAST(? AS bigint), last_seq_xid, ?)
-               RETURNING last_seq)
-             ${INSERT} SELECT ?, ?, s.last_seq, ?, ?, ?, ?, ?, ? FROM s RETURNING seq`,
-            { ordered: true },
+          pg: sql.prepareBatch<PgAppend, string, { key: string; seq: number }>(
+            `WITH m AS (
+               SELECT * FROM unnest(CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS text[]), CAST(? AS text[]),
+                 CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]), CAST(? AS text[]))
+               WITH ORDINALITY AS t(id, conversation_pk, sender_id, parts, reply_to_id, correlation_id,
+                 client_message_id, created_at, idx)
+             ), per AS (
+               SELECT conversation_pk AS pk, count(*) AS n, max(created_at COLLATE "C") AS at FROM m GROUP BY conversation_pk
+             ), s AS (
+               UPDATE conversations c SET last_seq = c.last_seq + per.n, last_message_at = per.at, updated_at = per.at,
+                 last_seq_xid = pg_current_xact_id()::text::bigint
+               FROM per
+               WHERE c.pk = per.pk AND switchboard_seq_take(per.pk + CAST(? AS bigint), c.last_seq_xid, ?)
+               RETURNING c.pk, c.last_seq - per.n AS base
+             )
+             ${INSERT}
+             SELECT m.id, m.conversation_pk, s.base + row_number() OVER (PARTITION BY m.conversation_pk ORDER BY m.idx),
+               m.sender_id, m.parts, m.reply_to_id, m.correlation_id, m.client_message_id, m.created_at
+             FROM m JOIN s ON s.pk = m.conversation_pk
+             RETURNING id AS key, seq`,
+            {
+              // A batch is the calls of one transaction, so they agree on whether to wait (Sql.mustNotWait).
+              params: (calls) => [
+                ...[0, 1, 2, 3, 4, 5, 6, 7].map((c) => calls.map((a) => a.columns[c])),
+                SEQ_LOCK_SPACE,
+                calls[0]!.wait,
+              ],
+              key: (a) => a.columns[0],
+              ordered: true,
+            },
           ),
         }
       : {
@@ -157,7 +191,7 @@ export const makeMessages = (sql: Sql) => {
       if ("pg" in append) {
         const key = pk + SEQ_LOCK_SPACE;
         const wait = !sql.mustNotWait();
-        const row = await append.pg.get(at, at, pk, key, wait, m.id, pk, ...rest);
+        const row = await append.pg({ columns: [m.id, pk, ...rest], wait });
         if (row) return row.seq;
         if (wait) throw new Error(`conversation ${pk} has no row`);
         throw new SeqBusy(key);

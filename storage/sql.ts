@@ -109,29 +109,125 @@ export class PostgresSql implements Sql {
     const pgText = toDollarParams(text);
     const ordered = options?.ordered === true;
     const reads = /^\s*SELECT\b/i.test(text);
-    const exec = async (params: unknown[]) => {
-      const scope = this.current.getStore();
-      const tx = scope?.tx;
-      try {
-        const rows = await (tx?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
-          prepare: true,
-        });
-        // The first code to run once the result is in: results arrive, and resolve, in the order the
-        // statements ran on the connection, so this numbers ordered statements in that order.
+    const exec = (params: unknown[]) =>
+      this.exec(pgText, params, (scope, rows) => {
         if (ordered && scope?.job) scope.job.orders.push(++scope.tx.orderedStatements);
         if (!reads && rows.count > 0 && scope?.job) scope.job.wrote = true;
-        return rows;
-      } catch (error) {
-        // as postgres.js's own begin does: a failed statement fails its transaction, even if the job caught it
-        if (tx && tx.failed === undefined) tx.failed = { error };
-        throw error;
-      }
-    };
+      });
     return {
       get: async (...params) => (await exec(params))[0] as R | undefined,
       all: async (...params) => [...(await exec(params))] as R[],
       run: async (...params) => (await exec(params)).count,
     };
+  }
+
+  /**
+   * A statement that the jobs of a commit group make together: the calls
+   * that the jobs of one transaction make before the next microtask go out
+   * as one statement, not one each. `params` turns the calls into the
+   * statement's parameters (arrays, one element per call, in call order);
+   * the statement returns at most one row per call, with the call's `key`.
+   * Outside a commit group a call is a statement of its own.
+   *
+   * Sending a job's statement a little later, together with others', is a
+   * schedule the group's jobs could have run in anyway: each job awaits its
+   * call, so none of its own statements can go out in between, and the jobs
+   * of a group run side by side (see `group`). For the group's bookkeeping
+   * each call counts as a statement of its job: `ordered` numbers them in
+   * call order, and a call that got a row (of a statement that writes) has
+   * written.
+   */
+  prepareBatch<A, K, R extends { readonly key: K }>(
+    text: string,
+    options: {
+      readonly params: (calls: ReadonlyArray<A>) => unknown[];
+      readonly key: (call: A) => K;
+      readonly ordered?: boolean;
+    },
+  ): (call: A) => Promise<R | undefined> {
+    const one = this.prepare<unknown[], R>(text, { ordered: options.ordered === true });
+    const pgText = toDollarParams(text);
+    const reads = /^\s*SELECT\b/i.test(text);
+    interface Call {
+      readonly call: A;
+      readonly job: GroupJob;
+      readonly resolve: (row: R | undefined) => void;
+      readonly reject: (error: unknown) => void;
+    }
+    const waiting = new WeakMap<PostgresTransaction, Call[]>();
+    const send = (tx: PostgresTransaction, calls: Call[]) => {
+      const rowsFor = this.current.run({ tx, job: undefined }, () =>
+        this.exec(pgText, options.params(calls.map((c) => c.call)), (_, rows) => {
+          const answered = new Set(rows.map((r) => (r as unknown as R).key));
+          for (const c of calls) {
+            if (options.ordered === true) c.job.orders.push(++tx.orderedStatements);
+            if (!reads && answered.has(options.key(c.call))) c.job.wrote = true;
+          }
+        }),
+      );
+      rowsFor.then(
+        (rows) => {
+          const byKey = new Map<K, R>();
+          for (const r of rows as unknown as R[]) byKey.set(r.key, r);
+          for (const c of calls) c.resolve(byKey.get(options.key(c.call)));
+        },
+        (error: unknown) => {
+          for (const c of calls) c.reject(error);
+        },
+      );
+    };
+    return (call) => {
+      const scope = this.current.getStore();
+      const job = scope?.job;
+      if (!job) {
+        const key = options.key(call);
+        return one.all(...options.params([call])).then((rows) => rows.find((r) => r.key === key));
+      }
+      let calls = waiting.get(scope.tx);
+      if (!calls) {
+        const batch: Call[] = [];
+        waiting.set(scope.tx, (calls = batch));
+        queueMicrotask(() => {
+          waiting.delete(scope.tx);
+          send(scope.tx, batch);
+        });
+      }
+      const batch = calls;
+      return new Promise<R | undefined>((resolve, reject) => batch.push({ call, job, resolve, reject }));
+    };
+  }
+
+  /** `prepareBatch` for reads of one row by key: `text` takes the keys as its one parameter, an array. */
+  prepareLookup<K extends string | number, R extends { readonly key: K }>(
+    text: string,
+  ): (key: K) => Promise<R | undefined> {
+    return this.prepareBatch<K, K, R>(text, { params: (keys) => [keys], key: (k) => k });
+  }
+
+  /**
+   * Run one statement in the caller's transaction (or on the pool), and call
+   * `onResult` first thing once its result is in: results arrive, and
+   * resolve, in the order the statements ran on the connection, so it can
+   * number statements in that order.
+   */
+  private async exec(
+    pgText: string,
+    params: unknown[],
+    onResult: (scope: Scope | undefined, rows: postgres.RowList<postgres.Row[]>) => void,
+  ): Promise<postgres.RowList<postgres.Row[]>> {
+    const scope = this.current.getStore();
+    const tx = scope?.tx;
+    try {
+      const rows = await (tx?.sql ?? this.pool).unsafe(pgText, params as postgres.ParameterOrJSON<never>[], {
+        prepare: true,
+      });
+      onResult(scope, rows);
+      return rows;
+    } catch (error) {
+      // as postgres.js's own begin does: a failed statement fails its transaction, even if the job caught it
+      if (tx && tx.failed === undefined) tx.failed = { error };
+      throw error;
+    }
   }
 
   /**
@@ -150,55 +246,6 @@ export class PostgresSql implements Sql {
 
   inTransaction(): boolean {
     return this.current.getStore() !== undefined;
-  }
-
-  /**
-   * A read of rows by key that the jobs of a commit group make together: the
-   * keys that jobs of one transaction ask for before the next microtask go
-   * out as one statement, not one each. `text` takes the keys as its only
-   * parameter, an array, and returns each row with its key in `key` (at most
-   * one row per key). Outside a commit group a lookup is one statement.
-   *
-   * Sending a job's read a little later, together with others', is a
-   * schedule the group's jobs could have run in anyway: each job awaits its
-   * read, so none of its own statements can go out in between, and the jobs
-   * of a group run side by side (see `group`).
-   */
-  prepareLookup<K extends string | number, R extends { readonly key: K }>(
-    text: string,
-  ): (key: K) => Promise<R | undefined> {
-    const statement = this.prepare<[K[]], R>(text);
-    type Waiter = { resolve: (row: R | undefined) => void; reject: (error: unknown) => void };
-    const waiting = new WeakMap<PostgresTransaction, Map<K, Waiter[]>>();
-    return (key) => {
-      const scope = this.current.getStore();
-      if (!scope?.job) return statement.all([key]).then((rows) => rows[0]);
-      let batch = waiting.get(scope.tx);
-      if (!batch) {
-        const keys = new Map<K, Waiter[]>();
-        waiting.set(scope.tx, (batch = keys));
-        queueMicrotask(() => {
-          waiting.delete(scope.tx);
-          this.current
-            .run(scope, () => statement.all([...keys.keys()]))
-            .then(
-              (rows) => {
-                const byKey = new Map(rows.map((r) => [r.key, r]));
-                for (const [k, ws] of keys) for (const w of ws) w.resolve(byKey.get(k));
-              },
-              (error: unknown) => {
-                for (const ws of keys.values()) for (const w of ws) w.reject(error);
-              },
-            );
-        });
-      }
-      const keys = batch;
-      return new Promise<R | undefined>((resolve, reject) => {
-        const ws = keys.get(key);
-        if (ws) ws.push({ resolve, reject });
-        else keys.set(key, [{ resolve, reject }]);
-      });
-    };
   }
 
   /** The transaction the caller runs in, if any. */

@@ -279,6 +279,23 @@ describe("a job that finds a seq lock held is set aside, not the group (migratio
     };
   };
 
+  it("gives the messages of a group's appends, sent as one statement, each conversation's next seqs in call order", async () => {
+    const [one, two] = [await conversation(), await conversation()];
+    const sql = storage.sql as PostgresSql;
+    const ids = ["msg_b1", "msg_b2", "msg_b3", "msg_b4", "msg_b5"];
+    const pks = [one, two, one, one, two];
+    const results = await sql.group(ids.map((id, i) => send(pks[i]!, id)));
+    expect(results).toEqual([{ value: 1 }, { value: 1 }, { value: 2 }, { value: 3 }, { value: 2 }]);
+    expect(await Promise.all(ids.map(seqOf))).toEqual([1, 1, 2, 3, 2]);
+    const counters = await pool.unsafe<Array<{ pk: number; last_seq: number }>>(
+      "SELECT pk, last_seq FROM conversations WHERE pk = ANY($1) ORDER BY pk",
+      [[one, two]],
+    );
+    expect(counters.map((c) => c.last_seq)).toEqual([3, 2]);
+    // the next group goes on from there
+    expect(await sql.group([send(two, "msg_b6"), send(one, "msg_b7")])).toEqual([{ value: 3 }, { value: 4 }]);
+  });
+
   it("commits the rest of a group without waiting, and answers SeqBusy for the jobs set aside, which wrote nothing", async () => {
     const [busy, free] = [await conversation(), await conversation()];
     const holder = await holdLock(busy);
