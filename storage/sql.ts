@@ -122,12 +122,14 @@ export class PostgresSql implements Sql {
   }
 
   /**
-   * A statement that the jobs of a commit group make together: the calls
-   * that the jobs of one transaction make before the next microtask go out
-   * as one statement, not one each. `params` turns the calls into the
-   * statement's parameters (arrays, one element per call, in call order);
-   * the statement returns at most one row per call, with the call's `key`.
-   * Outside a commit group a call is a statement of its own.
+   * A statement that callers make together: the calls that the jobs of one
+   * commit group's transaction make before the next microtask go out as one
+   * statement, not one each; so do the reads made outside any transaction
+   * before the end of the event loop's turn (every frame read in it).
+   * `params` turns the calls into the statement's parameters (arrays, one
+   * element per call, in call order); the statement returns at most one row
+   * per call, with the call's `key`. Other calls (in a transaction that is
+   * not a group; a write outside any) are a statement each.
    *
    * Sending a job's statement a little later, together with others', is a
    * schedule the group's jobs could have run in anyway: each job awaits its
@@ -135,7 +137,8 @@ export class PostgresSql implements Sql {
    * of a group run side by side (see `group`). For the group's bookkeeping
    * each call counts as a statement of its job: `ordered` numbers them in
    * call order, and a call that got a row (of a statement that writes) has
-   * written.
+   * written. A read outside a transaction sees what had committed when the
+   * batch ran, which is later than when it was asked, never earlier.
    */
   prepareBatch<A, K, R extends { readonly key: K }>(
     text: string,
@@ -150,21 +153,27 @@ export class PostgresSql implements Sql {
     const reads = /^\s*SELECT\b/i.test(text);
     interface Call {
       readonly call: A;
-      readonly job: GroupJob;
+      /** Its job in a commit group; none for a read made outside any transaction. */
+      readonly job: GroupJob | undefined;
       readonly resolve: (row: R | undefined) => void;
       readonly reject: (error: unknown) => void;
     }
-    const waiting = new WeakMap<PostgresTransaction, Call[]>();
-    const send = (tx: PostgresTransaction, calls: Call[]) => {
-      const rowsFor = this.current.run({ tx, job: undefined }, () =>
-        this.exec(pgText, options.params(calls.map((c) => c.call)), (_, rows) => {
-          const answered = new Set(rows.map((r) => (r as unknown as R).key));
-          for (const c of calls) {
-            if (options.ordered === true) c.job.orders.push(++tx.orderedStatements);
-            if (!reads && answered.has(options.key(c.call))) c.job.wrote = true;
-          }
-        }),
-      );
+    /** The calls waiting to go out: per transaction, and those made outside any (`pool`). */
+    const waiting = new WeakMap<object, Call[]>();
+    const pool = {};
+    const send = (tx: PostgresTransaction | undefined, calls: Call[]) => {
+      const params = options.params(calls.map((c) => c.call));
+      const count = (_: unknown, rows: postgres.RowList<postgres.Row[]>) => {
+        if (!tx) return;
+        const answered = new Set(rows.map((r) => (r as unknown as R).key));
+        for (const c of calls) {
+          if (options.ordered === true) c.job!.orders.push(++tx.orderedStatements);
+          if (!reads && answered.has(options.key(c.call))) c.job!.wrote = true;
+        }
+      };
+      const rowsFor = tx
+        ? this.current.run({ tx, job: undefined }, () => this.exec(pgText, params, count))
+        : this.exec(pgText, params, count);
       rowsFor.then(
         (rows) => {
           const byKey = new Map<K, R>();
@@ -179,18 +188,25 @@ export class PostgresSql implements Sql {
     return (call) => {
       const scope = this.current.getStore();
       const job = scope?.job;
-      if (!job) {
+      const tx = job ? scope!.tx : undefined;
+      const target = tx ?? (scope === undefined && reads ? pool : undefined);
+      if (target === undefined) {
         const key = options.key(call);
         return one.all(...options.params([call])).then((rows) => rows.find((r) => r.key === key));
       }
-      let calls = waiting.get(scope.tx);
+      let calls = waiting.get(target);
       if (!calls) {
         const batch: Call[] = [];
-        waiting.set(scope.tx, (calls = batch));
-        queueMicrotask(() => {
-          waiting.delete(scope.tx);
-          send(scope.tx, batch);
-        });
+        waiting.set(target, (calls = batch));
+        const flush = () => {
+          waiting.delete(target);
+          send(tx, batch);
+        };
+        // A group's jobs start together, so a microtask gathers them; calls outside any transaction come
+        // from the frames of many sockets, each read in an I/O callback of its own, so the batch waits
+        // for the end of this turn of the event loop (as the commit groups do, server/committer.ts).
+        if (tx) queueMicrotask(flush);
+        else setImmediate(flush);
       }
       const batch = calls;
       return new Promise<R | undefined>((resolve, reject) => batch.push({ call, job, resolve, reject }));

@@ -156,10 +156,22 @@ describe("PostgreSQL commit groups", () => {
     const rows = found.map((r) => (r as { value: { key: number; v: string; statement: number } | undefined }).value);
     expect(rows.map((r) => r?.v)).toEqual(["a", "b", "c", "a", undefined, "c"]);
     expect(new Set(rows.filter((r) => r !== undefined).map((r) => r.statement)).size).toBe(1);
-    // outside a group, each lookup is a statement of its own
-    const [one, two] = await Promise.all([lookup(300), lookup(301)]);
+    // in a transaction that is not a group, each lookup is a statement of its own
+    const [one, two] = await sql.transaction(() => Promise.all([lookup(300), lookup(301)]));
     expect(one!.statement).not.toBe(two!.statement);
     expect(Math.min(one!.statement, two!.statement)).toBeGreaterThan(rows[0]!.statement);
+    // outside any transaction, the lookups of one turn of the event loop share a statement, even when
+    // they are made in callbacks of their own (as frames of different sockets are), and a later turn's
+    // lookups another
+    const turn = await Promise.all([
+      lookup(300),
+      new Promise((resolve) => setImmediate(() => resolve(undefined))).then(() => lookup(999)),
+      new Promise<void>((resolve) => process.nextTick(resolve)).then(() => lookup(302)),
+      new Promise((resolve) => setTimeout(resolve, 0)).then(() => lookup(301)),
+    ]);
+    expect(turn.map((r) => r?.v)).toEqual(["a", undefined, "c", "b"]);
+    expect(turn[0]!.statement).toBe(turn[2]!.statement);
+    expect(turn[3]!.statement).toBeGreaterThan(turn[0]!.statement);
   });
 
   it("fails every job waiting on a lookup that failed, and rolls the group back", async () => {
