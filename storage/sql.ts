@@ -74,6 +74,9 @@ export const toDollarParams = (text: string): string => {
   return text.replace(/\?/g, () => `$${++n}`);
 };
 
+/** Whether a statement only reads: its changed-row count then says nothing about a job having written. */
+const isRead = (text: string): boolean => /^\s*SELECT\b/i.test(text);
+
 /**
  * PostgreSQL through postgres.js. A transaction's connection is found through
  * AsyncLocalStorage, so the same storage functions run inside a transaction
@@ -108,7 +111,7 @@ export class PostgresSql implements Sql {
   prepare<P extends unknown[] = unknown[], R = unknown>(text: string, options?: StatementOptions): Statement<P, R> {
     const pgText = toDollarParams(text);
     const ordered = options?.ordered === true;
-    const reads = /^\s*SELECT\b/i.test(text);
+    const reads = isRead(text);
     const exec = (params: unknown[]) =>
       this.exec(pgText, params, (scope, rows) => {
         if (ordered && scope?.job) scope.job.orders.push(++scope.tx.orderedStatements);
@@ -150,7 +153,7 @@ export class PostgresSql implements Sql {
   ): (call: A) => Promise<R | undefined> {
     const one = this.prepare<unknown[], R>(text, { ordered: options.ordered === true });
     const pgText = toDollarParams(text);
-    const reads = /^\s*SELECT\b/i.test(text);
+    const reads = isRead(text);
     interface Call {
       readonly call: A;
       /** Its job in a commit group; none for a read made outside any transaction. */
@@ -162,23 +165,22 @@ export class PostgresSql implements Sql {
     const waiting = new WeakMap<object, Call[]>();
     const pool = {};
     const send = (tx: PostgresTransaction | undefined, calls: Call[]) => {
-      const params = options.params(calls.map((c) => c.call));
-      const count = (_: unknown, rows: postgres.RowList<postgres.Row[]>) => {
+      let byKey: Map<K, R> | undefined; // set by `answer`, first thing once the rows are in
+      const answer = (_: unknown, rows: postgres.RowList<postgres.Row[]>) => {
+        byKey = new Map((rows as unknown as R[]).map((r) => [r.key, r]));
         if (!tx) return;
-        const answered = new Set(rows.map((r) => (r as unknown as R).key));
         for (const c of calls) {
           if (options.ordered === true) c.job!.orders.push(++tx.orderedStatements);
-          if (!reads && answered.has(options.key(c.call))) c.job!.wrote = true;
+          if (!reads && byKey.has(options.key(c.call))) c.job!.wrote = true;
         }
       };
-      const rowsFor = tx
-        ? this.current.run({ tx, job: undefined }, () => this.exec(pgText, params, count))
-        : this.exec(pgText, params, count);
-      rowsFor.then(
-        (rows) => {
-          const byKey = new Map<K, R>();
-          for (const r of rows as unknown as R[]) byKey.set(r.key, r);
-          for (const c of calls) c.resolve(byKey.get(options.key(c.call)));
+      const params = options.params(calls.map((c) => c.call));
+      const sent = tx
+        ? this.current.run({ tx, job: undefined }, () => this.exec(pgText, params, answer))
+        : this.exec(pgText, params, answer);
+      sent.then(
+        () => {
+          for (const c of calls) c.resolve(byKey!.get(options.key(c.call)));
         },
         (error: unknown) => {
           for (const c of calls) c.reject(error);
